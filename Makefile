@@ -1,0 +1,55 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PERSONS ?= 114000
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo test install install-test serve lint format migrations-check messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when pyproject.toml changes, so a second `make demo` starts in seconds.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/python manage.py prepare_demo --persons $(PERSONS)
+	$(BIN)/python manage.py runserver $(HOST)
+
+serve: install
+	$(BIN)/python manage.py runserver $(HOST)
+
+test: install-test
+	$(BIN)/python scripts/run_tests.py $(TEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+format: install-test
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: install
+	cd src/tongxing && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/python ../../manage.py compilemessages
+
+bench: install-test
+	$(BIN)/python benchmarks/registry_search.py
+	$(BIN)/python benchmarks/demo_generation.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tongxing.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the region pack, generate the demo population and demo accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--persons", type=int, default=114_000)
+        parser.add_argument("--seed", type=int, default=2025)
+
+    def handle(self, *args: Any, persons: int, seed: int, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("prepare_demo creates demo accounts; it runs only with DEBUG on.")
+        call_command("migrate", verbosity=0)
+        call_command("load_region", settings.TONGXING_REGION)
+        call_command("generate_demo", persons=persons, seed=seed)
+        ensure_demo_accounts()
+        self.stdout.write("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+        for spec in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {spec.username:<11} {spec.role:<17} {spec.area_code or '-':<13} {spec.display_name}")
+        self.stdout.write(f"  {'admin':<11} {'superuser':<17} {'-':<13} system configuration (/admin/)")
+        self.stdout.write("\nOpen http://127.0.0.1:8000/ and sign in.")

@@ -1,0 +1,55 @@
+"""Roles (DESIGN.md §1) and what each may do. Permissions are enums, never strings in views."""
+
+from __future__ import annotations
+
+import enum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VILLAGE_WORKER = "village_worker", _("Village disability worker")
+    TOWNSHIP_OFFICER = "township_officer", _("Township officer")
+    COUNTY_OFFICER = "county_officer", _("County federation officer")
+    CITY_OFFICER = "city_officer", _("City federation officer")
+    DEPARTMENT = "department", _("Partner department")
+    PROVIDER = "provider", _("Service provider")
+    AUDITOR = "auditor", _("Auditor")
+    CITIZEN = "citizen", _("Citizen or family")
+
+
+class Capability(enum.Enum):
+    VIEW_REGISTRY = "view_registry"
+    EDIT_REGISTRY = "edit_registry"  # register persons, edit details, record death and moves
+    MANAGE_CERTIFICATE = "manage_certificate"  # re-assess, renew, reissue, freeze, cancel
+    REVEAL_IDENTIFIERS = "reveal_identifiers"
+    VIEW_AUDIT = "view_audit"
+
+
+_REGISTRY_STAFF = {
+    Capability.VIEW_REGISTRY,
+    Capability.EDIT_REGISTRY,
+    Capability.REVEAL_IDENTIFIERS,
+}
+
+# Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
+# one is a county or city decision; village and township staff record what happened.
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF),
+    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF),
+    Role.COUNTY_OFFICER: frozenset(_REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE}),
+    Role.CITY_OFFICER: frozenset(_REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE}),
+    Role.DEPARTMENT: frozenset(),
+    Role.PROVIDER: frozenset(),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.CITIZEN: frozenset(),
+}
+
+# The area level a staff role is bound to; the account form enforces it.
+ROLE_AREA_LEVEL = {
+    Role.VILLAGE_WORKER: "village",
+    Role.TOWNSHIP_OFFICER: "township",
+    Role.COUNTY_OFFICER: "county",
+    Role.CITY_OFFICER: "city",
+}

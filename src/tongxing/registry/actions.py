@@ -1,0 +1,676 @@
+"""Every change to the registry, one named function per business event.
+
+Each function checks the actor's right and area, validates, changes the rows and writes
+its LifeEvent and audit rows in one transaction. Views, imports, the API and jobs call
+these; nothing else saves registry models. Refusals raise ``PermissionDenied`` (403) or
+``ValidationError`` with the failing field named, and leave the database unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxing.accounts.models import User
+from tongxing.accounts.roles import Capability
+from tongxing.areas.models import Area
+from tongxing.core import audit
+from tongxing.core.idnumbers import (
+    certificate_number_for,
+    normalise_id_number,
+    parse_certificate_number,
+    parse_id_number,
+)
+from tongxing.core.masking import mask_certificate_number, mask_id_number, mask_phone
+from tongxing.core.models import AuditAction
+from tongxing.core.pinyin import pinyin_keys
+from tongxing.registry.models import (
+    Category,
+    CertificateStatus,
+    DisabilityCertificate,
+    Household,
+    HouseholdStatus,
+    LifeEvent,
+    LifeEventKind,
+    Person,
+    PersonStatus,
+    Relation,
+)
+
+CERTIFICATE_TERM_YEARS = 10  # 管理办法: a certificate is valid for 10 years (domain.md §2.1)
+SENSITIVE_MASKS = {
+    "id_number": mask_id_number,
+    "guardian_id_number": mask_id_number,
+    "phone": mask_phone,
+    "guardian_phone": mask_phone,
+    "number": mask_certificate_number,
+}
+PERSON_FIELDS = (
+    "id_number",
+    "name",
+    "ethnicity",
+    "hukou_type",
+    "area_id",
+    "address",
+    "phone",
+    "guardian_name",
+    "guardian_id_number",
+    "guardian_phone",
+    "guardian_relation",
+    "relation_to_head",
+)
+CERTIFICATE_FIELDS = (
+    "number",
+    "category",
+    "multiple_detail",
+    "grade",
+    "issue_date",
+    "valid_until",
+    "status",
+)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def ensure_allowed(actor: User, capability: Capability, area_code: str) -> None:
+    """Refuse unless ``actor`` holds ``capability`` and ``area_code`` is inside their area."""
+    if not actor.can(capability) or not actor.area_id or not area_code.startswith(actor.area_id):
+        raise PermissionDenied(_("You may not change records outside your area."))
+
+
+def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    values = {name: getattr(obj, name) for name in fields}
+    for name, mask in SENSITIVE_MASKS.items():
+        if name in values:
+            values[name] = mask(values[name])
+    return values
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+@dataclass
+class CertificateData:
+    category: int
+    grade: int
+    issue_date: dt.date
+    valid_until: dt.date | None = None
+    multiple_detail: str = ""
+    number: str = ""  # derived from the ID number when empty
+
+
+@dataclass
+class PersonData:
+    id_number: str
+    name: str
+    hukou_type: str
+    area: Area
+    ethnicity: str = "汉族"
+    address: str = ""
+    phone: str = ""
+    guardian_name: str = ""
+    guardian_id_number: str = ""
+    guardian_phone: str = ""
+    guardian_relation: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _clean_multiple_detail(category: int, detail: str) -> str:
+    kinds = sorted({int(k) for k in str(detail or "").replace("，", ",").split(",") if k.strip()})
+    if category != Category.MULTIPLE:
+        if kinds:
+            raise ValidationError(
+                {"multiple_detail": _("Only a multiple (多重) disability lists combined kinds.")}
+            )
+        return ""
+    if len(kinds) < 2 or any(k not in range(1, 7) for k in kinds):
+        raise ValidationError(
+            {"multiple_detail": _("A multiple disability combines two or more of the kinds 1–6.")}
+        )
+    return ",".join(str(k) for k in kinds)
+
+
+def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    try:
+        resident = parse_id_number(data.id_number, today=_today())
+    except ValidationError as error:
+        raise ValidationError({"id_number": error.messages}) from None
+    duplicates = Person.objects.filter(id_number=resident.number)
+    if exclude_pk is not None:
+        duplicates = duplicates.exclude(pk=exclude_pk)
+    if duplicates.exists():
+        errors["id_number"] = [_("A person with this ID number is already registered.")]
+    if not data.name.strip():
+        errors["name"] = [_("Enter the person's name.")]
+    if data.guardian_id_number:
+        try:
+            parse_id_number(data.guardian_id_number, today=_today())
+        except ValidationError as error:
+            errors["guardian_id_number"] = error.messages
+    if data.area.level not in ("village", "township"):
+        errors["area"] = [_("Choose the village or community where the person's hukou is.")]
+    if errors:
+        raise ValidationError(errors)
+    full, initials = pinyin_keys(data.name.strip())
+    return {
+        "id_number": resident.number,
+        "birth_date": resident.birth_date,
+        "sex": resident.sex,
+        "name": data.name.strip(),
+        "name_pinyin": full,
+        "name_initials": initials,
+        "ethnicity": data.ethnicity.strip() or "汉族",
+        "hukou_type": data.hukou_type,
+        "area": data.area,
+        "address": data.address.strip(),
+        "phone": data.phone.strip(),
+        "guardian_name": data.guardian_name.strip(),
+        "guardian_id_number": normalise_id_number(data.guardian_id_number),
+        "guardian_phone": data.guardian_phone.strip(),
+        "guardian_relation": data.guardian_relation.strip(),
+    }
+
+
+def _validate_certificate(
+    cert: CertificateData, id_number: str, birth_date: dt.date, *, exclude_pk: int | None = None
+) -> dict[str, Any]:
+    detail = _clean_multiple_detail(cert.category, cert.multiple_detail)
+    number = normalise_id_number(cert.number) or certificate_number_for(
+        id_number, cert.category, cert.grade
+    )
+    try:
+        parsed = parse_certificate_number(
+            number, id_number=id_number, category=cert.category, grade=cert.grade
+        )
+    except ValidationError as error:
+        raise ValidationError({"certificate_number": error.messages}) from None
+    errors: dict[str, list[str]] = {}
+    clash = DisabilityCertificate.objects.filter(number=parsed.number)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        errors["certificate_number"] = [_("This certificate number is already registered.")]
+    if cert.issue_date < birth_date:
+        errors["issue_date"] = [_("The certificate cannot be issued before the person was born.")]
+    if cert.issue_date > _today():
+        errors["issue_date"] = [_("The issue date cannot be in the future.")]
+    valid_until = cert.valid_until or add_years(cert.issue_date, CERTIFICATE_TERM_YEARS)
+    if valid_until <= cert.issue_date:
+        errors["valid_until"] = [_("The certificate must be valid after the day it is issued.")]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "number": parsed.number,
+        "category": cert.category,
+        "grade": cert.grade,
+        "multiple_detail": detail,
+        "issue_date": cert.issue_date,
+        "valid_until": valid_until,
+        "reissue_count": parsed.reissue,
+    }
+
+
+@transaction.atomic
+def register_person(
+    actor: User,
+    person: PersonData,
+    certificate: CertificateData,
+    *,
+    household_head: Person | None = None,
+    relation_to_head: str = "",
+    source: str = "web",
+) -> Person:
+    """Register a certified person, in a new household or in ``household_head``'s."""
+    ensure_allowed(actor, Capability.EDIT_REGISTRY, person.area.code)
+    values = _validate_person(person)
+    cert_values = _validate_certificate(certificate, values["id_number"], values["birth_date"])
+    if household_head is not None:
+        ensure_allowed(actor, Capability.EDIT_REGISTRY, household_head.area_id)
+        if household_head.household_id is None:
+            raise ValidationError({"household_head": _("That person has no household.")})
+        if not relation_to_head or relation_to_head == Relation.HEAD:
+            raise ValidationError(
+                {"relation_to_head": _("Say how the person is related to the head of household.")}
+            )
+        household = household_head.household
+    else:
+        household = Household.objects.create(area=person.area, address=values["address"])
+        relation_to_head = Relation.HEAD
+    created = Person.objects.create(household=household, relation_to_head=relation_to_head, **values)
+    cert = DisabilityCertificate.objects.create(person=created, **cert_values)
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        object_type="registry.person",
+        object_id=created.pk,
+        person_id=created.pk,
+        area_code=created.area_id,
+        summary="registered with certificate",
+        changes=audit.diff(
+            {}, _snapshot(created, PERSON_FIELDS) | _snapshot(cert, CERTIFICATE_FIELDS)
+        ),
+        source=source,
+    )
+    return created
+
+
+@transaction.atomic
+def update_person(actor: User, person: Person, data: PersonData, *, source: str = "web") -> Person:
+    """Correct or update a person's details. A corrected ID number renumbers the certificate."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    ensure_allowed(actor, Capability.EDIT_REGISTRY, person.area_id)
+    ensure_allowed(actor, Capability.EDIT_REGISTRY, data.area.code)
+    before = _snapshot(person, PERSON_FIELDS)
+    values = _validate_person(data, exclude_pk=person.pk)
+    certificate = getattr(person, "certificate", None)
+    cert_before = _snapshot(certificate, CERTIFICATE_FIELDS) if certificate else {}
+    if certificate and values["id_number"] != person.id_number:
+        if certificate.issue_date < values["birth_date"]:
+            raise ValidationError(
+                {"id_number": _("With this ID number the certificate would predate the birth.")}
+            )
+        certificate.number = certificate_number_for(
+            values["id_number"], certificate.category, certificate.grade, certificate.reissue_count
+        )
+        if DisabilityCertificate.objects.filter(number=certificate.number).exclude(
+            pk=certificate.pk
+        ).exists():
+            raise ValidationError({"id_number": _("This certificate number is already registered.")})
+    for name, value in values.items():
+        setattr(person, name, value)
+    person.save()
+    if certificate:
+        certificate.save(update_fields=["number"])
+    changes = audit.diff(before, _snapshot(person, PERSON_FIELDS))
+    if certificate:
+        changes |= audit.diff(cert_before, _snapshot(certificate, CERTIFICATE_FIELDS))
+    if changes:
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            object_type="registry.person",
+            object_id=person.pk,
+            person_id=person.pk,
+            area_code=person.area_id,
+            summary="details changed",
+            changes=changes,
+            source=source,
+        )
+    return person
+
+
+def _locked_person(actor: User, person: Person, capability: Capability) -> Person:
+    locked = Person.objects.select_for_update().select_related("certificate").get(pk=person.pk)
+    ensure_allowed(actor, capability, locked.area_id)
+    return locked
+
+
+def _check_event_date(person: Person, effective_date: dt.date) -> None:
+    if effective_date < person.birth_date:
+        raise ValidationError(
+            {"effective_date": _("The date is before the person was born (%(birth)s).")
+             % {"birth": person.birth_date.isoformat()}}
+        )
+    if person.date_of_death and effective_date > person.date_of_death:
+        raise ValidationError(
+            {"effective_date": _("The date is after the person's death (%(death)s).")
+             % {"death": person.date_of_death.isoformat()}}
+        )
+    if effective_date > _today():
+        raise ValidationError({"effective_date": _("The date cannot be in the future.")})
+
+
+def _require_living(person: Person) -> None:
+    if person.status == PersonStatus.DECEASED:
+        raise ValidationError(_("The person is recorded as deceased."))
+
+
+def _require_certificate(person: Person, *allowed: str) -> DisabilityCertificate:
+    certificate = getattr(person, "certificate", None)
+    if certificate is None:
+        raise ValidationError(_("The person has no certificate."))
+    if allowed and certificate.status not in allowed:
+        raise ValidationError(
+            _("This cannot be done while the certificate is %(status)s.")
+            % {"status": certificate.get_status_display()}
+        )
+    return certificate
+
+
+def _write_event(
+    actor: User,
+    person: Person,
+    kind: LifeEventKind,
+    effective_date: dt.date,
+    note: str,
+    changes: dict[str, list[Any]],
+    source: str,
+) -> LifeEvent:
+    event = LifeEvent.objects.create(
+        person=person,
+        kind=kind,
+        effective_date=effective_date,
+        details=changes,
+        note=note.strip(),
+        recorded_by=actor if actor.is_authenticated else None,
+        recorded_at=timezone.now(),
+    )
+    audit.record(
+        actor,
+        AuditAction.LIFE_EVENT,
+        object_type="registry.person",
+        object_id=person.pk,
+        person_id=person.pk,
+        area_code=person.area_id,
+        summary=f"{kind.value} {effective_date.isoformat()}",
+        changes=changes,
+        source=source,
+    )
+    return event
+
+
+def _apply(
+    actor: User,
+    person: Person,
+    kind: LifeEventKind,
+    effective_date: dt.date,
+    note: str,
+    source: str,
+    *,
+    person_values: dict[str, Any] | None = None,
+    certificate_values: dict[str, Any] | None = None,
+) -> LifeEvent:
+    """Change the person and/or certificate, then write the event and audit rows."""
+    before = _snapshot(person, (*PERSON_FIELDS, "status", "date_of_death"))
+    certificate = getattr(person, "certificate", None)
+    cert_before = _snapshot(certificate, CERTIFICATE_FIELDS) if certificate else {}
+    if person_values:
+        for name, value in person_values.items():
+            setattr(person, name, value)
+        person.save(update_fields=[*person_values, "updated_at"])
+    if certificate is not None and certificate_values:
+        for name, value in certificate_values.items():
+            setattr(certificate, name, value)
+        certificate.save(update_fields=list(certificate_values))
+    changes = audit.diff(before, _snapshot(person, (*PERSON_FIELDS, "status", "date_of_death")))
+    if certificate is not None:
+        changes |= audit.diff(cert_before, _snapshot(certificate, CERTIFICATE_FIELDS))
+    return _write_event(actor, person, kind, effective_date, note, changes, source)
+
+
+@transaction.atomic
+def record_death(
+    actor: User, person: Person, date_of_death: dt.date, *, note: str = "", source: str = "web"
+) -> LifeEvent:
+    """Record a death; the certificate is cancelled as of that date (管理办法: 注销 on death)."""
+    person = _locked_person(actor, person, Capability.EDIT_REGISTRY)
+    _require_living(person)
+    _check_event_date(person, date_of_death)
+    cert_values = None
+    if getattr(person, "certificate", None) and person.certificate.status != CertificateStatus.CANCELLED:
+        cert_values = {"status": CertificateStatus.CANCELLED}
+    return _apply(
+        actor,
+        person,
+        LifeEventKind.DEATH,
+        date_of_death,
+        note,
+        source,
+        person_values={"status": PersonStatus.DECEASED, "date_of_death": date_of_death},
+        certificate_values=cert_values,
+    )
+
+
+@transaction.atomic
+def record_move(
+    actor: User,
+    person: Person,
+    moved_on: dt.date,
+    to_area: Area,
+    *,
+    address: str = "",
+    note: str = "",
+    source: str = "web",
+) -> LifeEvent:
+    """A move within the region. The actor must cover the old area; the new one need not be theirs."""
+    person = _locked_person(actor, person, Capability.EDIT_REGISTRY)
+    _require_living(person)
+    _check_event_date(person, moved_on)
+    if to_area.level not in ("village", "township"):
+        raise ValidationError({"to_area": _("Choose the village or community moved to.")})
+    if to_area.code == person.area_id:
+        raise ValidationError({"to_area": _("The person already lives in that area.")})
+    values: dict[str, Any] = {"area": to_area, "status": PersonStatus.ACTIVE}
+    if address.strip():
+        values["address"] = address.strip()
+    return _apply(actor, person, LifeEventKind.MOVE, moved_on, note, source, person_values=values)
+
+
+@transaction.atomic
+def record_move_out(
+    actor: User,
+    person: Person,
+    moved_on: dt.date,
+    *,
+    destination: str,
+    note: str = "",
+    source: str = "web",
+) -> LifeEvent:
+    """A move out of the region: the certificate must follow the hukou within 6 months,
+    else the issuer freezes it (domain.md §2.1); the freeze is a separate event."""
+    person = _locked_person(actor, person, Capability.EDIT_REGISTRY)
+    _require_living(person)
+    _check_event_date(person, moved_on)
+    if person.status == PersonStatus.MOVED_OUT:
+        raise ValidationError(_("The person is already recorded as moved out."))
+    if not destination.strip():
+        raise ValidationError({"destination": _("Say where the person moved to.")})
+    return _apply(
+        actor,
+        person,
+        LifeEventKind.MOVE_OUT,
+        moved_on,
+        f"{destination.strip()} {note}".strip(),
+        source,
+        person_values={"status": PersonStatus.MOVED_OUT},
+    )
+
+
+@transaction.atomic
+def record_reassessment(
+    actor: User,
+    person: Person,
+    assessed_on: dt.date,
+    *,
+    category: int,
+    grade: int,
+    multiple_detail: str = "",
+    note: str = "",
+    source: str = "web",
+) -> LifeEvent:
+    """A new category or grade after re-assessment: a new certificate number and a new term."""
+    person = _locked_person(actor, person, Capability.MANAGE_CERTIFICATE)
+    _require_living(person)
+    _check_event_date(person, assessed_on)
+    certificate = _require_certificate(
+        person, CertificateStatus.VALID, CertificateStatus.RENEWING, CertificateStatus.FROZEN
+    )
+    detail = _clean_multiple_detail(category, multiple_detail)
+    if (category, grade, detail) == (certificate.category, certificate.grade, certificate.multiple_detail):
+        raise ValidationError(_("The category and grade are unchanged; use renewal instead."))
+    if assessed_on < certificate.issue_date:
+        raise ValidationError({"effective_date": _("The date is before the certificate was issued.")})
+    number = certificate_number_for(person.id_number, category, grade)
+    if DisabilityCertificate.objects.filter(number=number).exclude(pk=certificate.pk).exists():
+        raise ValidationError(_("This certificate number is already registered."))
+    return _apply(
+        actor,
+        person,
+        LifeEventKind.REASSESSMENT,
+        assessed_on,
+        note,
+        source,
+        certificate_values={
+            "category": category,
+            "grade": grade,
+            "multiple_detail": detail,
+            "number": number,
+            "reissue_count": 0,
+            "issue_date": assessed_on,
+            "valid_until": add_years(assessed_on, CERTIFICATE_TERM_YEARS),
+            "status": CertificateStatus.VALID,
+        },
+    )
+
+
+@transaction.atomic
+def renew_certificate(
+    actor: User, person: Person, renewed_on: dt.date, *, note: str = "", source: str = "web"
+) -> LifeEvent:
+    """Renewal at the end of the term: same number, a new 10-year term from the renewal date."""
+    person = _locked_person(actor, person, Capability.MANAGE_CERTIFICATE)
+    _require_living(person)
+    _check_event_date(person, renewed_on)
+    certificate = _require_certificate(
+        person, CertificateStatus.VALID, CertificateStatus.RENEWING, CertificateStatus.FROZEN
+    )
+    if renewed_on < certificate.issue_date:
+        raise ValidationError({"effective_date": _("The date is before the certificate was issued.")})
+    return _apply(
+        actor,
+        person,
+        LifeEventKind.RENEWAL,
+        renewed_on,
+        note,
+        source,
+        certificate_values={
+            "issue_date": renewed_on,
+            "valid_until": add_years(renewed_on, CERTIFICATE_TERM_YEARS),
+            "status": CertificateStatus.VALID,
+        },
+    )
+
+
+@transaction.atomic
+def reissue_certificate(
+    actor: User, person: Person, reissued_on: dt.date, *, note: str = "", source: str = "web"
+) -> LifeEvent:
+    """A replacement for a lost certificate: the number gains B1, B2…; the term is unchanged."""
+    person = _locked_person(actor, person, Capability.MANAGE_CERTIFICATE)
+    _require_living(person)
+    _check_event_date(person, reissued_on)
+    certificate = _require_certificate(person, CertificateStatus.VALID)
+    count = certificate.reissue_count + 1
+    return _apply(
+        actor,
+        person,
+        LifeEventKind.REISSUE,
+        reissued_on,
+        note,
+        source,
+        certificate_values={
+            "reissue_count": count,
+            "number": certificate_number_for(
+                person.id_number, certificate.category, certificate.grade, count
+            ),
+        },
+    )
+
+
+def _set_certificate_status(
+    actor: User,
+    person: Person,
+    on: dt.date,
+    kind: LifeEventKind,
+    new_status: CertificateStatus,
+    allowed: tuple[str, ...],
+    reason: str,
+    source: str,
+) -> LifeEvent:
+    person = _locked_person(actor, person, Capability.MANAGE_CERTIFICATE)
+    _check_event_date(person, on)
+    _require_certificate(person, *allowed)
+    if not reason.strip():
+        raise ValidationError({"note": _("Give the reason.")})
+    return _apply(
+        actor, person, kind, on, reason, source, certificate_values={"status": new_status}
+    )
+
+
+@transaction.atomic
+def freeze_certificate(
+    actor: User, person: Person, frozen_on: dt.date, *, reason: str, source: str = "web"
+) -> LifeEvent:
+    return _set_certificate_status(
+        actor, person, frozen_on, LifeEventKind.FREEZE, CertificateStatus.FROZEN,
+        (CertificateStatus.VALID, CertificateStatus.RENEWING), reason, source,
+    )
+
+
+@transaction.atomic
+def unfreeze_certificate(
+    actor: User, person: Person, unfrozen_on: dt.date, *, reason: str, source: str = "web"
+) -> LifeEvent:
+    return _set_certificate_status(
+        actor, person, unfrozen_on, LifeEventKind.UNFREEZE, CertificateStatus.VALID,
+        (CertificateStatus.FROZEN,), reason, source,
+    )
+
+
+@transaction.atomic
+def cancel_certificate(
+    actor: User, person: Person, cancelled_on: dt.date, *, reason: str, source: str = "web"
+) -> LifeEvent:
+    return _set_certificate_status(
+        actor, person, cancelled_on, LifeEventKind.CANCEL, CertificateStatus.CANCELLED,
+        (CertificateStatus.VALID, CertificateStatus.RENEWING, CertificateStatus.FROZEN),
+        reason, source,
+    )
+
+
+@transaction.atomic
+def set_household_status(
+    actor: User,
+    household: Household,
+    kind: str,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    *,
+    source: str = "web",
+) -> HouseholdStatus:
+    """Record a 低保/特困 period for a household (later fed by the civil-affairs exchange)."""
+    ensure_allowed(actor, Capability.EDIT_REGISTRY, household.area_id)
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": _("The end date is before the start date.")})
+    overlapping = household.statuses.filter(kind=kind, start_date__lte=end_date or dt.date.max).exclude(
+        end_date__lt=start_date
+    )
+    if overlapping.exists():
+        raise ValidationError({"start_date": _("This period overlaps one already recorded.")})
+    status = HouseholdStatus.objects.create(
+        household=household, kind=kind, start_date=start_date, end_date=end_date, source=source
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        object_type="registry.householdstatus",
+        object_id=status.pk,
+        area_code=household.area_id,
+        summary=f"{kind} {start_date.isoformat()}",
+        changes={"kind": [None, kind], "start_date": [None, start_date], "end_date": [None, end_date]},
+        source=source,
+    )
+    return status

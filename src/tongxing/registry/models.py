@@ -1,0 +1,258 @@
+"""Persons, households, disability certificates and life events.
+
+State changes go through :mod:`tongxing.registry.actions`; reads of person data go
+through :mod:`tongxing.registry.queries`, which applies the user's area scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongxing.core.masking import mask_certificate_number, mask_id_number, mask_phone
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class HukouType(models.TextChoices):
+    URBAN = "urban", _("Urban")
+    RURAL = "rural", _("Rural")
+
+
+class PersonStatus(models.TextChoices):
+    ACTIVE = "active", _("Living in the area")
+    MOVED_OUT = "moved_out", _("Moved out of the region")
+    DECEASED = "deceased", _("Deceased")
+
+
+class Category(models.IntegerChoices):
+    VISION = 1, _("Vision")
+    HEARING = 2, _("Hearing")
+    SPEECH = 3, _("Speech")
+    PHYSICAL = 4, _("Physical")
+    INTELLECTUAL = 5, _("Intellectual")
+    MENTAL = 6, _("Mental")
+    MULTIPLE = 7, _("Multiple")
+
+
+class Grade(models.IntegerChoices):
+    ONE = 1, _("Grade 1")
+    TWO = 2, _("Grade 2")
+    THREE = 3, _("Grade 3")
+    FOUR = 4, _("Grade 4")
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    FROZEN = "frozen", _("Frozen")
+    CANCELLED = "cancelled", _("Cancelled")
+    RENEWING = "renewing", _("Being renewed")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Brother or sister")
+    OTHER = "other", _("Other relative")
+
+
+class Household(models.Model):
+    """A registered household (户). Members are persons with ``household`` set."""
+
+    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"{_('Household')} {self.pk}"
+
+
+class HouseholdStatusKind(models.TextChoices):
+    DIBAO = "dibao", _("Minimum living guarantee (低保)")
+    TEKUN = "tekun", _("Extreme poverty support (特困)")
+
+
+class HouseholdStatus(models.Model):
+    """A dated 低保 or 特困 status of a household, as reported by civil affairs."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="statuses", verbose_name=_("household")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=HouseholdStatusKind.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("household status")
+        verbose_name_plural = _("household statuses")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="household_status_dates_ordered",
+            )
+        ]
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class Person(models.Model):
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    # Stored at write time so "zs" and "zhangsan" find 张三 with an index, not a scan.
+    name_pinyin = models.CharField(max_length=200, db_index=True, editable=False)
+    name_initials = models.CharField(max_length=50, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("date of birth"), editable=False, db_index=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
+    hukou_type = models.CharField(_("hukou type"), max_length=5, choices=HukouType.choices)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    relation_to_head = models.CharField(
+        _("relation to head of household"), max_length=12, choices=Relation.choices, blank=True
+    )
+    guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
+    guardian_id_number = models.CharField(_("guardian's ID number"), max_length=18, blank=True)
+    guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
+    guardian_relation = models.CharField(_("guardian is the person's"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+    )
+    date_of_death = models.DateField(_("date of death"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(fields=["area", "status"], name="person_area_status"),
+            models.Index(fields=["name"], name="person_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_guardian_id_number(self) -> str:
+        return mask_id_number(self.guardian_id_number)
+
+    def age_on(self, day: dt.date) -> int:
+        years = day.year - self.birth_date.year
+        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class DisabilityCertificate(models.Model):
+    """The person's second-generation certificate (残疾人证): number = ID + category + grade."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="certificate", verbose_name=_("holder")
+    )
+    number = models.CharField(_("certificate number"), max_length=24, unique=True)
+    category = models.PositiveSmallIntegerField(_("category"), choices=Category.choices)
+    # For 多重 (multiple): the kinds it combines, e.g. "1,4"; empty otherwise.
+    multiple_detail = models.CharField(_("kinds combined"), max_length=20, blank=True)
+    grade = models.PositiveSmallIntegerField(_("grade"), choices=Grade.choices)
+    issue_date = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("certificate status"),
+        max_length=10,
+        choices=CertificateStatus.choices,
+        default=CertificateStatus.VALID,
+    )
+    reissue_count = models.PositiveSmallIntegerField(_("reissues"), default=0)
+
+    class Meta:
+        verbose_name = _("disability certificate")
+        verbose_name_plural = _("disability certificates")
+        indexes = [models.Index(fields=["category", "grade", "status"], name="cert_cat_grade")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gt=models.F("issue_date")),
+                name="certificate_valid_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.masked_number
+
+    @property
+    def masked_number(self) -> str:
+        return mask_certificate_number(self.number)
+
+    @property
+    def multiple_kinds(self) -> list[int]:
+        return [int(k) for k in self.multiple_detail.split(",") if k]
+
+    @property
+    def is_severe(self) -> bool:
+        return self.grade in (1, 2)
+
+
+class LifeEventKind(models.TextChoices):
+    DEATH = "death", _("Death")
+    MOVE = "move", _("Move within the region")
+    MOVE_OUT = "move_out", _("Move out of the region")
+    REASSESSMENT = "reassessment", _("Re-assessment (category or grade)")
+    RENEWAL = "renewal", _("Certificate renewal")
+    REISSUE = "reissue", _("Certificate reissue after loss")
+    FREEZE = "freeze", _("Certificate frozen")
+    UNFREEZE = "unfreeze", _("Certificate unfrozen")
+    CANCEL = "cancel", _("Certificate cancelled")
+
+
+class LifeEvent(models.Model):
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="life_events", verbose_name=_("person")
+    )
+    kind = models.CharField(_("event"), max_length=14, choices=LifeEventKind.choices)
+    effective_date = models.DateField(_("date"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        ordering = ["-effective_date", "-id"]
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.effective_date}"

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tongxing.registry.urls")),
+    path("accounts/", include("tongxing.accounts.urls")),
+    path("audit/", include("tongxing.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
