@@ -1,0 +1,76 @@
+"""The named cast every test uses, and the loaded Bazhong region pack.
+
+village: the worker of 东城街道第1社区; neighbour: the worker of the next community;
+township: 东城街道; county: 巴州区; other_county: 通江县; city: 巴中市;
+department, provider, auditor, citizen: roles without registry access (auditor reads the log).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from tests import factories
+from tongxing.accounts.roles import Role
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_region", "sichuan-bazhong", verbosity=0)
+
+
+@pytest.fixture
+def village(db):
+    return factories.make_user("village", Role.VILLAGE_WORKER, factories.VILLAGE)
+
+
+@pytest.fixture
+def neighbour(db):
+    return factories.make_user("neighbour", Role.VILLAGE_WORKER, factories.NEXT_VILLAGE)
+
+
+@pytest.fixture
+def township(db):
+    return factories.make_user("township", Role.TOWNSHIP_OFFICER, "511902001")
+
+
+@pytest.fixture
+def county(db):
+    return factories.make_user("county", Role.COUNTY_OFFICER, "511902")
+
+
+@pytest.fixture
+def other_county(db):
+    return factories.make_user("other_county", Role.COUNTY_OFFICER, "511921")
+
+
+@pytest.fixture
+def city(db):
+    return factories.make_user("city", Role.CITY_OFFICER, "5119")
+
+
+@pytest.fixture
+def department(db):
+    return factories.make_user("department", Role.DEPARTMENT, "5119")
+
+
+@pytest.fixture
+def provider(db):
+    return factories.make_user("provider", Role.PROVIDER, "511902")
+
+
+@pytest.fixture
+def auditor(db):
+    return factories.make_user("auditor", Role.AUDITOR, "5119")
+
+
+@pytest.fixture
+def citizen(db):
+    return factories.make_user("citizen", Role.CITIZEN, None)
+
+
+@pytest.fixture
+def person(village):
+    """A person registered by the village worker in their own community."""
+    return factories.make_person(village, name="张三")
