@@ -13,7 +13,7 @@ from django.db import transaction
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Role
 
-DEMO_PASSWORD = "tongxing-demo-2026"  # noqa: S105 - printed by `make demo`; demo data only
+DEMO_PASSWORD = "tongxing-demo-2026"
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> list[User]:
             user.save(update_fields=["password"])
         users.append(user)
     admin, created = User.objects.get_or_create(
-        username="admin", defaults={"is_staff": True, "is_superuser": True, "display_name": "系统管理员"}
+        username="admin",
+        defaults={"is_staff": True, "is_superuser": True, "display_name": "系统管理员"},
     )
     if created or not admin.check_password(password):
         admin.set_password(password)

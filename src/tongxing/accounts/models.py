@@ -28,7 +28,9 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(role="") | models.Q(role="citizen") | models.Q(area__isnull=False),
+                condition=models.Q(role="")
+                | models.Q(role="citizen")
+                | models.Q(area__isnull=False),
                 name="staff_user_has_area",
                 violation_error_message=_("Every staff user is bound to one area."),
             )

@@ -94,8 +94,10 @@ def load_region(slug: str, villages_file: Path | None = None) -> LoadReport:
             raise RegionPackError(
                 f"areas.csv line {row['_line']}: code {code!r} has the wrong length for {level}"
             )
-        parent = None if level == AreaLevel.CITY else _scoping_code(
-            {"code": row["parent_code"]}, city_statistical, city_code
+        parent = (
+            None
+            if level == AreaLevel.CITY
+            else _scoping_code({"code": row["parent_code"]}, city_statistical, city_code)
         )
         if parent is not None and (parent not in known or not code.startswith(parent)):
             raise RegionPackError(
@@ -157,7 +159,7 @@ def _read_villages(path: Path, townships: set[str]) -> list[Area]:
             raise RegionPackError(f"{path.name} line {row['_line']}: code must be 12 digits")
         if parent not in townships or not code.startswith(parent):
             raise RegionPackError(
-                f"{path.name} line {row['_line']}: parent {parent!r} is not a township of this region"
+                f"{path.name} line {row['_line']}: parent {parent!r} is not a township here"
             )
         villages.append(
             Area(

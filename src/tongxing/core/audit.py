@@ -52,7 +52,8 @@ def record(
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor=user,
-        actor_role=getattr(user, "role", "") or ("superuser" if getattr(user, "is_superuser", False) else ""),
+        actor_role=getattr(user, "role", "")
+        or ("superuser" if getattr(user, "is_superuser", False) else ""),
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),

@@ -20,7 +20,9 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 EARLIEST_BIRTH = dt.date(1880, 1, 1)
 
-CERTIFICATE_RE = re.compile(r"^(?P<id>\d{17}[\dX])(?P<category>[1-7])(?P<grade>[1-4])(?:B(?P<reissue>[1-9]\d*))?$")
+CERTIFICATE_RE = re.compile(
+    r"^(?P<id>\d{17}[\dX])(?P<category>[1-7])(?P<grade>[1-4])(?:B(?P<reissue>[1-9]\d*))?$"
+)
 
 
 def normalise_id_number(value: str) -> str:
@@ -78,8 +80,10 @@ def parse_id_number(value: str, *, today: dt.date | None = None) -> ResidentId:
     expected = check_character(number[:17])
     if number[17] != expected:
         raise ValidationError(
-            _("The last character of this ID number should be %(expected)s, not %(actual)s: "
-              "please check the number for a typing mistake."),
+            _(
+                "The last character of this ID number should be %(expected)s, not %(actual)s: "
+                "please check the number for a typing mistake."
+            ),
             code="id_check_character",
             params={"expected": expected, "actual": number[17]},
         )
@@ -123,8 +127,10 @@ def parse_certificate_number(
     match = CERTIFICATE_RE.match(number)
     if not match:
         raise ValidationError(
-            _("A certificate number is the 18-character ID number, the category digit (1–7) "
-              "and the grade digit (1–4), with B1, B2… added for a reissue."),
+            _(
+                "A certificate number is the 18-character ID number, the category digit (1–7) "
+                "and the grade digit (1–4), with B1, B2… added for a reissue."
+            ),
             code="certificate_format",
         )
     parse_id_number(match["id"])

@@ -249,7 +249,9 @@ def register_person(
     else:
         household = Household.objects.create(area=person.area, address=values["address"])
         relation_to_head = Relation.HEAD
-    created = Person.objects.create(household=household, relation_to_head=relation_to_head, **values)
+    created = Person.objects.create(
+        household=household, relation_to_head=relation_to_head, **values
+    )
     cert = DisabilityCertificate.objects.create(person=created, **cert_values)
     audit.record(
         actor,
@@ -285,10 +287,14 @@ def update_person(actor: User, person: Person, data: PersonData, *, source: str 
         certificate.number = certificate_number_for(
             values["id_number"], certificate.category, certificate.grade, certificate.reissue_count
         )
-        if DisabilityCertificate.objects.filter(number=certificate.number).exclude(
-            pk=certificate.pk
-        ).exists():
-            raise ValidationError({"id_number": _("This certificate number is already registered.")})
+        if (
+            DisabilityCertificate.objects.filter(number=certificate.number)
+            .exclude(pk=certificate.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"id_number": _("This certificate number is already registered.")}
+            )
     for name, value in values.items():
         setattr(person, name, value)
     person.save()
@@ -321,13 +327,17 @@ def _locked_person(actor: User, person: Person, capability: Capability) -> Perso
 def _check_event_date(person: Person, effective_date: dt.date) -> None:
     if effective_date < person.birth_date:
         raise ValidationError(
-            {"effective_date": _("The date is before the person was born (%(birth)s).")
-             % {"birth": person.birth_date.isoformat()}}
+            {
+                "effective_date": _("The date is before the person was born (%(birth)s).")
+                % {"birth": person.birth_date.isoformat()}
+            }
         )
     if person.date_of_death and effective_date > person.date_of_death:
         raise ValidationError(
-            {"effective_date": _("The date is after the person's death (%(death)s).")
-             % {"death": person.date_of_death.isoformat()}}
+            {
+                "effective_date": _("The date is after the person's death (%(death)s).")
+                % {"death": person.date_of_death.isoformat()}
+            }
         )
     if effective_date > _today():
         raise ValidationError({"effective_date": _("The date cannot be in the future.")})
@@ -420,7 +430,10 @@ def record_death(
     _require_living(person)
     _check_event_date(person, date_of_death)
     cert_values = None
-    if getattr(person, "certificate", None) and person.certificate.status != CertificateStatus.CANCELLED:
+    if (
+        getattr(person, "certificate", None)
+        and person.certificate.status != CertificateStatus.CANCELLED
+    ):
         cert_values = {"status": CertificateStatus.CANCELLED}
     return _apply(
         actor,
@@ -445,7 +458,7 @@ def record_move(
     note: str = "",
     source: str = "web",
 ) -> LifeEvent:
-    """A move within the region. The actor must cover the old area; the new one need not be theirs."""
+    """A move within the region: the actor must cover the old area, not the new one."""
     person = _locked_person(actor, person, Capability.EDIT_REGISTRY)
     _require_living(person)
     _check_event_date(person, moved_on)
@@ -509,10 +522,16 @@ def record_reassessment(
         person, CertificateStatus.VALID, CertificateStatus.RENEWING, CertificateStatus.FROZEN
     )
     detail = _clean_multiple_detail(category, multiple_detail)
-    if (category, grade, detail) == (certificate.category, certificate.grade, certificate.multiple_detail):
+    if (category, grade, detail) == (
+        certificate.category,
+        certificate.grade,
+        certificate.multiple_detail,
+    ):
         raise ValidationError(_("The category and grade are unchanged; use renewal instead."))
     if assessed_on < certificate.issue_date:
-        raise ValidationError({"effective_date": _("The date is before the certificate was issued.")})
+        raise ValidationError(
+            {"effective_date": _("The date is before the certificate was issued.")}
+        )
     number = certificate_number_for(person.id_number, category, grade)
     if DisabilityCertificate.objects.filter(number=number).exclude(pk=certificate.pk).exists():
         raise ValidationError(_("This certificate number is already registered."))
@@ -548,7 +567,9 @@ def renew_certificate(
         person, CertificateStatus.VALID, CertificateStatus.RENEWING, CertificateStatus.FROZEN
     )
     if renewed_on < certificate.issue_date:
-        raise ValidationError({"effective_date": _("The date is before the certificate was issued.")})
+        raise ValidationError(
+            {"effective_date": _("The date is before the certificate was issued.")}
+        )
     return _apply(
         actor,
         person,
@@ -615,8 +636,14 @@ def freeze_certificate(
     actor: User, person: Person, frozen_on: dt.date, *, reason: str, source: str = "web"
 ) -> LifeEvent:
     return _set_certificate_status(
-        actor, person, frozen_on, LifeEventKind.FREEZE, CertificateStatus.FROZEN,
-        (CertificateStatus.VALID, CertificateStatus.RENEWING), reason, source,
+        actor,
+        person,
+        frozen_on,
+        LifeEventKind.FREEZE,
+        CertificateStatus.FROZEN,
+        (CertificateStatus.VALID, CertificateStatus.RENEWING),
+        reason,
+        source,
     )
 
 
@@ -625,8 +652,14 @@ def unfreeze_certificate(
     actor: User, person: Person, unfrozen_on: dt.date, *, reason: str, source: str = "web"
 ) -> LifeEvent:
     return _set_certificate_status(
-        actor, person, unfrozen_on, LifeEventKind.UNFREEZE, CertificateStatus.VALID,
-        (CertificateStatus.FROZEN,), reason, source,
+        actor,
+        person,
+        unfrozen_on,
+        LifeEventKind.UNFREEZE,
+        CertificateStatus.VALID,
+        (CertificateStatus.FROZEN,),
+        reason,
+        source,
     )
 
 
@@ -635,9 +668,14 @@ def cancel_certificate(
     actor: User, person: Person, cancelled_on: dt.date, *, reason: str, source: str = "web"
 ) -> LifeEvent:
     return _set_certificate_status(
-        actor, person, cancelled_on, LifeEventKind.CANCEL, CertificateStatus.CANCELLED,
+        actor,
+        person,
+        cancelled_on,
+        LifeEventKind.CANCEL,
+        CertificateStatus.CANCELLED,
         (CertificateStatus.VALID, CertificateStatus.RENEWING, CertificateStatus.FROZEN),
-        reason, source,
+        reason,
+        source,
     )
 
 
@@ -655,9 +693,9 @@ def set_household_status(
     ensure_allowed(actor, Capability.EDIT_REGISTRY, household.area_id)
     if end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": _("The end date is before the start date.")})
-    overlapping = household.statuses.filter(kind=kind, start_date__lte=end_date or dt.date.max).exclude(
-        end_date__lt=start_date
-    )
+    overlapping = household.statuses.filter(
+        kind=kind, start_date__lte=end_date or dt.date.max
+    ).exclude(end_date__lt=start_date)
     if overlapping.exists():
         raise ValidationError({"start_date": _("This period overlaps one already recorded.")})
     status = HouseholdStatus.objects.create(
@@ -670,7 +708,11 @@ def set_household_status(
         object_id=status.pk,
         area_code=household.area_id,
         summary=f"{kind} {start_date.isoformat()}",
-        changes={"kind": [None, kind], "start_date": [None, start_date], "end_date": [None, end_date]},
+        changes={
+            "kind": [None, kind],
+            "start_date": [None, start_date],
+            "end_date": [None, end_date],
+        },
         source=source,
     )
     return status

@@ -16,6 +16,7 @@ from tongxing.registry.models import (
     PersonStatus,
     Relation,
 )
+from tongxing.registry.queries import AGE_BANDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -69,20 +70,28 @@ class PersonForm(forms.Form):
     area = AreaField(label=_("Village or community"))
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     phone = forms.CharField(
-        label=_("Phone"), max_length=20, required=False,
+        label=_("Phone"),
+        max_length=20,
+        required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=50, required=False)
     guardian_relation = forms.CharField(
-        label=_("Guardian is the person's"), max_length=20, required=False,
+        label=_("Guardian is the person's"),
+        max_length=20,
+        required=False,
         help_text=_("For example: mother, son, legal guardian."),
     )
     guardian_id_number = forms.CharField(
-        label=_("Guardian's ID number"), max_length=22, required=False,
+        label=_("Guardian's ID number"),
+        max_length=22,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     guardian_phone = forms.CharField(
-        label=_("Guardian's phone"), max_length=20, required=False,
+        label=_("Guardian's phone"),
+        max_length=20,
+        required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
 
@@ -175,18 +184,11 @@ class RevealForm(forms.Form):
         label=_("Why do you need the full numbers?"),
         max_length=200,
         min_length=4,
-        help_text=_("For example: checking the identity card for a subsidy application. "
-                    "Your reason is recorded."),
+        help_text=_(
+            "For example: checking the identity card for a subsidy application. "
+            "Your reason is recorded."
+        ),
     )
-
-
-AGE_BANDS = {
-    "0-6": (0, 6),
-    "7-17": (7, 17),
-    "18-59": (18, 59),
-    "60-79": (60, 79),
-    "80+": (80, 200),
-}
 
 
 class SearchForm(forms.Form):
@@ -195,15 +197,22 @@ class SearchForm(forms.Form):
     )
     area = forms.ChoiceField(label=_("Area"), required=False)
     category = forms.TypedChoiceField(
-        label=_("Category"), choices=[("", _("All")), *Category.choices], coerce=int,
-        required=False, empty_value=None,
+        label=_("Category"),
+        choices=[("", _("All")), *Category.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
     )
     grade = forms.TypedChoiceField(
-        label=_("Grade"), choices=[("", _("All")), *Grade.choices], coerce=int,
-        required=False, empty_value=None,
+        label=_("Grade"),
+        choices=[("", _("All")), *Grade.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
     )
     certificate_status = forms.ChoiceField(
-        label=_("Certificate status"), choices=[("", _("All")), *CertificateStatus.choices],
+        label=_("Certificate status"),
+        choices=[("", _("All")), *CertificateStatus.choices],
         required=False,
     )
     status = forms.ChoiceField(
@@ -215,9 +224,13 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, user_area: Area, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        sub_areas = Area.objects.filter(prefix_q("code", user_area.code)).exclude(
-            level=AreaLevel.VILLAGE if user_area.level in ("city", "county") else ""
-        ).order_by("code")
+        sub_areas = (
+            Area.objects.filter(prefix_q("code", user_area.code))
+            .exclude(level=AreaLevel.VILLAGE if user_area.level in ("city", "county") else "")
+            .order_by("code")
+        )
         self.fields["area"].choices = [("", _("All of %(area)s") % {"area": user_area.name})] + [
-            (a.code, ("　" * (len(a.code) // 3 - 1)) + a.name) for a in sub_areas if a.code != user_area.code
+            (a.code, ("　" * (len(a.code) // 3 - 1)) + a.name)
+            for a in sub_areas
+            if a.code != user_area.code
         ]

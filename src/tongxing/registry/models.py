@@ -107,6 +107,9 @@ class HouseholdStatus(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date}–{self.end_date or ''}"
+
     def in_force_on(self, day: dt.date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 

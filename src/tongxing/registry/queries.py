@@ -6,16 +6,32 @@ exist (404), and the attempt is written to the audit log.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils import timezone
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
+from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
 from tongxing.core import audit
+from tongxing.core.idnumbers import normalise_id_number
 from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
 from tongxing.registry.models import Household, Person
+
+# Age bands offered by the search form: label → (youngest, oldest) in whole years.
+AGE_BANDS = {
+    "0-6": (0, 6),
+    "7-17": (7, 17),
+    "18-59": (18, 59),
+    "60-79": (60, 79),
+    "80+": (80, 200),
+}
 
 
 def require(user: User, capability: Capability) -> None:
@@ -68,20 +84,13 @@ def open_person_record(user: User, pk: int) -> Person:
     return person
 
 
-def search_persons(user: User, criteria: dict) -> QuerySet[Person]:
+def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
     """Persons in ``user``'s area matching the search form's cleaned data.
 
     One query with the certificate and area joined in, so a page of results costs no
     per-row queries. The free-text box is read by its shape: an ID number, a
     certificate number, latin letters (pinyin or initials) or Chinese characters.
     """
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from tongxing.core.idnumbers import normalise_id_number
-    from tongxing.registry.forms import AGE_BANDS
-
     persons = persons_for(user).select_related("certificate", "area")
     text = (criteria.get("q") or "").strip()
     ordering = ["-id"]
@@ -118,24 +127,19 @@ def search_persons(user: User, criteria: dict) -> QuerySet[Person]:
     return persons.order_by(*ordering)
 
 
-def _years_before(day, years: int):
+def _years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:
         return day.replace(year=day.year - years, day=28)
 
 
-def area_summary(user: User) -> dict:
+def area_summary(user: User) -> dict[str, Any]:
     """Counts for the home page: by category, grade, certificate status and sub-area.
 
     Grouped in the database (a handful of GROUP BY queries over the area's index range),
     never by loading persons.
     """
-    from django.db.models import Count
-    from django.db.models.functions import Substr
-
-    from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
-
     persons = persons_for(user)
     living = persons.filter(status="active")
     area = user.area

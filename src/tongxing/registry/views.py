@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from tongxing.accounts.roles import Capability
 from tongxing.core import audit
+from tongxing.core.idnumbers import normalise_id_number
 from tongxing.core.models import AuditAction, AuditEvent
 from tongxing.registry import actions, forms, queries
-from tongxing.registry.models import CertificateStatus, Category, Grade, LifeEventKind, Person
+from tongxing.registry.models import Category, CertificateStatus, Grade, LifeEventKind, Person
 
 
 @login_required
@@ -76,7 +77,8 @@ def _detail_context(request: HttpRequest, person: Person, revealed: bool = False
         "household_statuses": person.household.statuses.all() if person.household_id else [],
         "events": person.life_events.select_related("recorded_by"),
         "history": AuditEvent.objects.filter(
-            person_id=person.pk, action__in=[AuditAction.CREATE, AuditAction.UPDATE, AuditAction.LIFE_EVENT]
+            person_id=person.pk,
+            action__in=[AuditAction.CREATE, AuditAction.UPDATE, AuditAction.LIFE_EVENT],
         ).select_related("actor")[:50],
         "revealed": revealed,
         "can_edit": request.user.can(Capability.EDIT_REGISTRY),
@@ -148,15 +150,17 @@ def person_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": person.name})
             return redirect("registry:person_detail", pk=person.pk)
-    return render(request, "registry/person_form.html", {"form": form, "title": _("Register a person")})
+    return render(
+        request, "registry/person_form.html", {"form": form, "title": _("Register a person")}
+    )
 
 
 def _household_head(request: HttpRequest, id_number: str) -> Person | None:
     if not id_number:
         return None
-    from tongxing.core.idnumbers import normalise_id_number
-
-    head = queries.persons_for(request.user).filter(id_number=normalise_id_number(id_number)).first()
+    head = (
+        queries.persons_for(request.user).filter(id_number=normalise_id_number(id_number)).first()
+    )
     if head is None:
         raise ValidationError(
             {"household_head_id_number": _("No person with this ID number in your area.")}
@@ -168,9 +172,7 @@ def _household_head(request: HttpRequest, id_number: str) -> Person | None:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = queries.get_person_for_user(request.user, pk, Capability.EDIT_REGISTRY)
     initial = {
-        name: getattr(person, name)
-        for name in forms.PersonForm.base_fields
-        if name != "area"
+        name: getattr(person, name) for name in forms.PersonForm.base_fields if name != "area"
     } | {"area": person.area_id}
     form = forms.PersonForm(request.POST or None, initial=initial, area_prefix=request.user.area_id)
     if request.method == "POST" and form.is_valid():
@@ -184,7 +186,11 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "registry/person_form.html",
-        {"form": form, "person": person, "title": _("Change details of %(name)s") % {"name": person.name}},
+        {
+            "form": form,
+            "person": person,
+            "title": _("Change details of %(name)s") % {"name": person.name},
+        },
     )
 
 
@@ -194,7 +200,12 @@ def _death(user, person, data):
 
 def _move(user, person, data):
     return actions.record_move(
-        user, person, data["effective_date"], data["to_area"], address=data["address"], note=data["note"]
+        user,
+        person,
+        data["effective_date"],
+        data["to_area"],
+        address=data["address"],
+        note=data["note"],
     )
 
 
@@ -236,17 +247,27 @@ EVENT_FORMS = {
     LifeEventKind.DEATH: (forms.LifeEventForm, _death, Capability.EDIT_REGISTRY),
     LifeEventKind.MOVE: (forms.MoveForm, _move, Capability.EDIT_REGISTRY),
     LifeEventKind.MOVE_OUT: (forms.MoveOutForm, _move_out, Capability.EDIT_REGISTRY),
-    LifeEventKind.REASSESSMENT: (forms.ReassessmentForm, _reassessment, Capability.MANAGE_CERTIFICATE),
+    LifeEventKind.REASSESSMENT: (
+        forms.ReassessmentForm,
+        _reassessment,
+        Capability.MANAGE_CERTIFICATE,
+    ),
     LifeEventKind.RENEWAL: (forms.LifeEventForm, _renewal, Capability.MANAGE_CERTIFICATE),
     LifeEventKind.REISSUE: (forms.LifeEventForm, _reissue, Capability.MANAGE_CERTIFICATE),
     LifeEventKind.FREEZE: (
-        forms.ReasonForm, _status_change(actions.freeze_certificate), Capability.MANAGE_CERTIFICATE
+        forms.ReasonForm,
+        _status_change(actions.freeze_certificate),
+        Capability.MANAGE_CERTIFICATE,
     ),
     LifeEventKind.UNFREEZE: (
-        forms.ReasonForm, _status_change(actions.unfreeze_certificate), Capability.MANAGE_CERTIFICATE
+        forms.ReasonForm,
+        _status_change(actions.unfreeze_certificate),
+        Capability.MANAGE_CERTIFICATE,
     ),
     LifeEventKind.CANCEL: (
-        forms.ReasonForm, _status_change(actions.cancel_certificate), Capability.MANAGE_CERTIFICATE
+        forms.ReasonForm,
+        _status_change(actions.cancel_certificate),
+        Capability.MANAGE_CERTIFICATE,
     ),
 }
 
@@ -267,7 +288,9 @@ def life_event(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         except PermissionDenied:
             raise
         else:
-            messages.success(request, _("Recorded: %(event)s.") % {"event": LifeEventKind(kind).label})
+            messages.success(
+                request, _("Recorded: %(event)s.") % {"event": LifeEventKind(kind).label}
+            )
             return redirect("registry:person_detail", pk=person.pk)
     return render(
         request,

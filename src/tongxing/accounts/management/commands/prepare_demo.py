@@ -23,8 +23,11 @@ class Command(BaseCommand):
         call_command("load_region", settings.TONGXING_REGION)
         call_command("generate_demo", persons=persons, seed=seed)
         ensure_demo_accounts()
-        self.stdout.write("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {spec.username:<11} {spec.role:<17} {spec.area_code or '-':<13} {spec.display_name}")
-        self.stdout.write(f"  {'admin':<11} {'superuser':<17} {'-':<13} system configuration (/admin/)")
+            area = spec.area_code or "-"
+            self.stdout.write(
+                f"  {spec.username:<11} {spec.role:<17} {area:<13} {spec.display_name}"
+            )
+        self.stdout.write(f"  {'admin':<11} {'superuser':<17} {'-':<13} configuration (/admin/)")
         self.stdout.write("\nOpen http://127.0.0.1:8000/ and sign in.")
