@@ -74,3 +74,10 @@ def citizen(db):
 def person(village):
     """A person registered by the village worker in their own community."""
     return factories.make_person(village, name="张三")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests that log in dozens of users use a fast hasher.
+    tests/accounts/test_security.py checks that the real settings use Argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

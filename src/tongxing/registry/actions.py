@@ -65,6 +65,7 @@ PERSON_FIELDS = (
     "guardian_relation",
     "relation_to_head",
 )
+CERT = "certificate."
 CERTIFICATE_FIELDS = (
     "number",
     "category",
@@ -89,11 +90,15 @@ def ensure_allowed(actor: User, capability: Capability, area_code: str) -> None:
         raise PermissionDenied(_("You may not change records outside your area."))
 
 
-def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    values = {name: getattr(obj, name) for name in fields}
-    for name, mask in SENSITIVE_MASKS.items():
-        if name in values:
-            values[name] = mask(values[name])
+def _snapshot(obj: Any, fields: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
+    """Field values for the audit diff, identifiers masked; ``prefix`` keeps the
+    certificate's ``status`` apart from the person's."""
+    values = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if name in SENSITIVE_MASKS:
+            value = SENSITIVE_MASKS[name](value)
+        values[prefix + name] = value
     return values
 
 
@@ -262,7 +267,7 @@ def register_person(
         area_code=created.area_id,
         summary="registered with certificate",
         changes=audit.diff(
-            {}, _snapshot(created, PERSON_FIELDS) | _snapshot(cert, CERTIFICATE_FIELDS)
+            {}, _snapshot(created, PERSON_FIELDS) | _snapshot(cert, CERTIFICATE_FIELDS, CERT)
         ),
         source=source,
     )
@@ -278,7 +283,7 @@ def update_person(actor: User, person: Person, data: PersonData, *, source: str 
     before = _snapshot(person, PERSON_FIELDS)
     values = _validate_person(data, exclude_pk=person.pk)
     certificate = getattr(person, "certificate", None)
-    cert_before = _snapshot(certificate, CERTIFICATE_FIELDS) if certificate else {}
+    cert_before = _snapshot(certificate, CERTIFICATE_FIELDS, CERT) if certificate else {}
     if certificate and values["id_number"] != person.id_number:
         if certificate.issue_date < values["birth_date"]:
             raise ValidationError(
@@ -302,7 +307,7 @@ def update_person(actor: User, person: Person, data: PersonData, *, source: str 
         certificate.save(update_fields=["number"])
     changes = audit.diff(before, _snapshot(person, PERSON_FIELDS))
     if certificate:
-        changes |= audit.diff(cert_before, _snapshot(certificate, CERTIFICATE_FIELDS))
+        changes |= audit.diff(cert_before, _snapshot(certificate, CERTIFICATE_FIELDS, CERT))
     if changes:
         audit.record(
             actor,
@@ -319,7 +324,13 @@ def update_person(actor: User, person: Person, data: PersonData, *, source: str 
 
 
 def _locked_person(actor: User, person: Person, capability: Capability) -> Person:
-    locked = Person.objects.select_for_update().select_related("certificate").get(pk=person.pk)
+    # Lock the person row only: PostgreSQL cannot lock the nullable side of the join, and
+    # every certificate change takes this same person lock first.
+    locked = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("certificate")
+        .get(pk=person.pk)
+    )
     ensure_allowed(actor, capability, locked.area_id)
     return locked
 
@@ -406,7 +417,7 @@ def _apply(
     """Change the person and/or certificate, then write the event and audit rows."""
     before = _snapshot(person, (*PERSON_FIELDS, "status", "date_of_death"))
     certificate = getattr(person, "certificate", None)
-    cert_before = _snapshot(certificate, CERTIFICATE_FIELDS) if certificate else {}
+    cert_before = _snapshot(certificate, CERTIFICATE_FIELDS, CERT) if certificate else {}
     if person_values:
         for name, value in person_values.items():
             setattr(person, name, value)
@@ -417,7 +428,7 @@ def _apply(
         certificate.save(update_fields=list(certificate_values))
     changes = audit.diff(before, _snapshot(person, (*PERSON_FIELDS, "status", "date_of_death")))
     if certificate is not None:
-        changes |= audit.diff(cert_before, _snapshot(certificate, CERTIFICATE_FIELDS))
+        changes |= audit.diff(cert_before, _snapshot(certificate, CERTIFICATE_FIELDS, CERT))
     return _write_event(actor, person, kind, effective_date, note, changes, source)
 
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env python
+"""Run the whole suite in every lane this machine supports, and say which lanes ran.
+
+Lanes: lint (ruff, migrations check), sqlite (always), postgresql (when a server answers
+at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tongxing), chromium (browser
+and axe-core tests, when /usr/bin/chromium exists). ``--require-all`` (used by .ci/run)
+fails when a lane could not run. Extra arguments go to pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/tongxing"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def postgres_reachable(url: str) -> bool:
+    import psycopg
+
+    try:
+        # Connect to the maintenance database: the test database is created by the run.
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def run(name: str, command: list[str], env: dict[str, str]) -> tuple[str, str, float]:
+    print(f"\n=== lane {name}: {' '.join(command)}", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    elapsed = time.monotonic() - started
+    # pytest exits 5 when it collected no test: a lane that tests nothing has not passed.
+    status = "passed" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+    return name, status, elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--require-all", action="store_true", help="fail if a lane is skipped")
+    args, pytest_args = parser.parse_known_args()
+
+    base_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    base_env["DEBUG"] = "true"
+    pytest = [str(BIN / "python"), "-m", "pytest", "-q", *pytest_args]
+    results: list[tuple[str, str, float]] = []
+    skipped: list[tuple[str, str]] = []
+
+    results.append(
+        run("lint", [str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "scripts"], base_env)
+    )
+    results.append(
+        run(
+            "lint",
+            [str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "scripts"],
+            base_env,
+        )
+    )
+    results.append(
+        run(
+            "migrations",
+            [str(BIN / "python"), "manage.py", "makemigrations", "--check", "--dry-run"],
+            base_env,
+        )
+    )
+    results.append(run("sqlite", [*pytest, "-m", "not browser"], base_env))
+
+    pg_url = os.environ.get("DATABASE_URL", DEFAULT_PG)
+    if pg_url.startswith("postgres") and postgres_reachable(pg_url):
+        results.append(
+            run("postgresql", [*pytest, "-m", "not browser"], base_env | {"DATABASE_URL": pg_url})
+        )
+    else:
+        skipped.append(("postgresql", f"no server answers at {pg_url}"))
+
+    if CHROMIUM.exists():
+        results.append(run("chromium", [*pytest, "-m", "browser"], base_env))
+    else:
+        skipped.append(("chromium", f"{CHROMIUM} is missing (apt-get install chromium)"))
+
+    print("\n=== lanes")
+    for name, status, elapsed in results:
+        print(f"  {name:<11} {status:<22} {elapsed:6.1f} s")
+    for name, reason in skipped:
+        print(f"  {name:<11} {'SKIPPED':<22} {reason}")
+    failed = [r for r in results if r[1] != "passed"]
+    if failed:
+        return 1
+    if skipped and args.require_all:
+        print("a lane was skipped and --require-all was given")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Search by name, pinyin, ID or certificate number, with filters, in one query per page."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+
+
+@pytest.fixture
+def cast(village):
+    return {
+        "zhang": factories.make_person(
+            village, name="张三", certificate={"category": 1, "grade": 1}
+        ),
+        "zhao": factories.make_person(
+            village,
+            name="赵小明",
+            id_number=factories.new_id_number(dt.date(2021, 4, 1)),
+            certificate={"category": 5, "grade": 3, "issue_date": dt.date(2022, 1, 1)},
+        ),
+        "wang": factories.make_person(
+            village, name="王五", certificate={"category": 4, "grade": 4}
+        ),
+    }
+
+
+def names(client, **params):
+    response = client.get("/persons/", params)
+    assert response.status_code == 200
+    return sorted(p.name for p in response.context["page"])
+
+
+def test_search_finds_by_chinese_name_prefix(client, village, cast):
+    client.force_login(village)
+    assert names(client, q="张") == ["张三"]
+
+
+def test_search_finds_by_pinyin_initials_and_full_pinyin(client, village, cast):
+    client.force_login(village)
+    assert names(client, q="zs") == ["张三"]
+    assert names(client, q="ZXM") == ["赵小明"]
+    assert names(client, q="zhaoxiao") == ["赵小明"]
+
+
+def test_search_finds_by_id_number_and_certificate_number(client, village, cast):
+    client.force_login(village)
+    assert names(client, q=cast["wang"].id_number.lower()) == ["王五"]
+    assert names(client, q=cast["zhang"].certificate.number) == ["张三"]
+
+
+def test_filters_narrow_by_category_grade_age_and_area(client, village, cast):
+    client.force_login(village)
+    assert names(client, category=5) == ["赵小明"]
+    assert names(client, grade=4) == ["王五"]
+    assert names(client, age="0-6") == ["赵小明"]
+    assert names(client, age="60-79") == ["张三", "王五"]
+
+
+def test_an_invalid_filter_value_is_reported_on_its_field(client, village, cast):
+    client.force_login(village)
+    response = client.get("/persons/", {"category": "9"})
+    assert "category" in response.context["form"].errors
+
+
+def test_a_page_of_results_costs_the_same_queries_for_3_or_30_persons(client, village, cast):
+    client.force_login(village)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/persons/")
+    for _ in range(27):
+        factories.make_person(village)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/persons/")
+    assert len(many) == len(few)
