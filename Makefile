@@ -20,8 +20,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The local master key (var/keys/master.key, git-ignored): the app will not start without one.
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+	$(BIN)/python manage.py create_master_key --if-missing
+install-test: $(VENV)/.installed-test install
 
 demo: install
 	$(BIN)/python manage.py prepare_demo --persons $(PERSONS)

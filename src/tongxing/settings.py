@@ -177,6 +177,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# The master key that wraps the data keys: from TONGXING_MASTER_KEY (hex) or this file.
+# Keep it outside the database and its backups (in production: a KMS/HSM-fed secret).
+TONGXING_MASTER_KEY_FILE = Path(
+    os.environ.get("TONGXING_MASTER_KEY_FILE", VAR_DIR / "keys" / "master.key")
+)
+
 TONGXING_REGION = os.environ.get("TONGXING_REGION", "sichuan-bazhong")
 TONGXING_REGIONS_DIR = Path(os.environ.get("TONGXING_REGIONS_DIR", PROJECT_DIR / "regions"))
 TONGXING_PAGE_SIZE = envint("TONGXING_PAGE_SIZE", "25")

@@ -63,7 +63,7 @@ def test_the_display_switch_does_not_redirect_off_site(client, db):
 @pytest.mark.parametrize("missing", ["SECRET_KEY"])
 def test_production_settings_refuse_to_start_without_a_secret_key(missing, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
-    env |= {"DEBUG": "false", "TONGXING_VAR_DIR": str(tmp_path)}
+    env |= {"DEBUG": "false", "TONGXING_VAR_DIR": str(tmp_path), "TONGXING_MASTER_KEY": "ab" * 32}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -77,6 +77,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "SECRET_KEY": "x" * 30 + "production-like-secret-key-0123456789",
         "ALLOWED_HOSTS": "tongxing.example.cn",
         "TONGXING_VAR_DIR": str(tmp_path),
+        "TONGXING_MASTER_KEY": "ab" * 32,
     }
     env.pop("DATABASE_URL", None)
     result = subprocess.run(

@@ -1,15 +1,42 @@
-"""Writing audit rows. Action functions call :func:`record`; nothing writes AuditEvent directly."""
+"""Writing and verifying the audit trail.
+
+Action functions call :func:`record`; bulk loaders call :func:`record_many`; nothing
+writes AuditEvent directly. Every row carries an HMAC-SM3 over its content and the
+previous row's hash, keyed with the master key's second half (never in the database),
+so someone who can write to the database but lacks the key cannot edit, insert or delete
+a row without :func:`verify_chain` noticing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
-from tongxing.core.models import AuditAction, AuditEvent
+from tongxing.core.crypto import hmac_sm3_hex, split_master_key
+from tongxing.core.keys import master_key
+from tongxing.core.models import AuditAction, AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+CHAINED_FIELDS = (
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "person_id",
+    "area_code",
+    "summary",
+    "changes",
+    "purpose",
+    "source",
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -35,7 +62,23 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def record(
+def _chain_key() -> bytes:
+    return split_master_key(master_key())[1]
+
+
+def _canonical(values: dict[str, Any], prev_hash: str) -> bytes:
+    at = values["at"]
+    body = {name: values[name] for name in CHAINED_FIELDS}
+    body["at"] = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    body["prev"] = prev_hash
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _row_hash(key: bytes, values: dict[str, Any], prev_hash: str) -> str:
+    return hmac_sm3_hex(key, _canonical(values, prev_hash))
+
+
+def build_event(
     actor: Any,
     action: AuditAction,
     *,
@@ -47,13 +90,17 @@ def record(
     changes: dict[str, Any] | None = None,
     purpose: str = "",
     source: str = "web",
+    at: dt.datetime | None = None,
 ) -> AuditEvent:
+    """An unsaved event; :func:`record_many` chains and saves a list of them."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
-        at=timezone.now(),
+    role = getattr(user, "role", "") or (
+        "superuser" if getattr(user, "is_superuser", False) else ""
+    )
+    return AuditEvent(
+        at=at or timezone.now(),
         actor=user,
-        actor_role=getattr(user, "role", "")
-        or ("superuser" if getattr(user, "is_superuser", False) else ""),
+        actor_role=role,
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),
@@ -64,3 +111,79 @@ def record(
         purpose=purpose[:200],
         source=source[:60],
     )
+
+
+@transaction.atomic
+def record_many(events: Sequence[AuditEvent], batch_size: int = 5000) -> None:
+    """Chain and insert ``events`` in order, holding the chain head for the whole batch."""
+    if not events:
+        return
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"last_hash": GENESIS}
+    )
+    key = _chain_key()
+    prev = head.last_hash
+    for event in events:
+        values = {name: getattr(event, name) for name in CHAINED_FIELDS}
+        event.prev_hash = prev
+        event.row_hash = prev = _row_hash(key, values, prev)
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    head.last_hash = prev
+    head.last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True)[0]
+    head.save(update_fields=["last_hash", "last_id"])
+
+
+def record(actor: Any, action: AuditAction, **fields: Any) -> AuditEvent:
+    event = build_event(actor, action, **fields)
+    record_many([event])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    row_id: int | None
+    kind: str  # "modified", "deleted_before", "tail_deleted", "head_missing"
+    message: str
+
+
+def _rows(batch: int = 10_000) -> Iterator[dict[str, Any]]:
+    last = 0
+    columns = ("id", "prev_hash", "row_hash", *CHAINED_FIELDS)
+    while True:
+        rows = list(AuditEvent.objects.filter(id__gt=last).order_by("id").values(*columns)[:batch])
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
+
+
+def verify_chain() -> tuple[int, ChainProblem | None]:
+    """Walk the chain in id order; return the rows checked and the first problem found."""
+    key = _chain_key()
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    for row in _rows():
+        if row["row_hash"] != _row_hash(key, row, row["prev_hash"]):
+            return checked, ChainProblem(
+                row["id"], "modified", f"audit row {row['id']} was modified or inserted"
+            )
+        if row["prev_hash"] != prev:
+            return checked, ChainProblem(
+                row["id"], "deleted_before", f"rows were deleted just before audit row {row['id']}"
+            )
+        prev = row["row_hash"]
+        last_id = row["id"]
+        checked += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        if checked:
+            return checked, ChainProblem(None, "head_missing", "the audit chain head is missing")
+        return checked, None
+    if head.last_hash != prev:
+        return checked, ChainProblem(
+            last_id or None,
+            "tail_deleted",
+            f"rows after audit row {last_id} were deleted (the chain ends at row {head.last_id})",
+        )
+    return checked, None

@@ -43,6 +43,9 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=60, blank=True)
+    # HMAC-SM3 chain: each row's hash covers its content and the previous row's hash.
+    prev_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -52,3 +55,40 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class DataKeyRecord(models.Model):
+    """A data-key version, wrapped (SM4-GCM) under the master key, which never lives here.
+
+    The active version encrypts new values; every version held decrypts, which is what
+    lets ``rotate_keys`` re-encrypt in batches while the app keeps running.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    wrapped = models.CharField(_("wrapped key"), max_length=200)
+    active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["version"]
+        verbose_name = _("data key")
+        verbose_name_plural = _("data keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_active_data_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"data key v{self.version}{' (active)' if self.active else ''}"
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain: one row, locked by every writer, so concurrent writers
+    chain one after the other and a deleted tail is noticed."""
+
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain head at {self.last_id}"
