@@ -21,6 +21,7 @@ from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.areas.models import Area
 from tongxing.core import audit
+from tongxing.core.fields import index_values
 from tongxing.core.idnumbers import (
     certificate_number_for,
     normalise_id_number,
@@ -31,6 +32,7 @@ from tongxing.core.masking import mask_certificate_number, mask_id_number, mask_
 from tongxing.core.models import AuditAction
 from tongxing.core.pinyin import pinyin_keys
 from tongxing.registry.models import (
+    CERTIFICATE_NUMBER,
     Category,
     CertificateStatus,
     DisabilityCertificate,
@@ -153,7 +155,7 @@ def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict
         resident = parse_id_number(data.id_number, today=_today())
     except ValidationError as error:
         raise ValidationError({"id_number": error.messages}) from None
-    duplicates = Person.objects.filter(id_number=resident.number)
+    duplicates = Person.objects.with_id_number(resident.number)
     if exclude_pk is not None:
         duplicates = duplicates.exclude(pk=exclude_pk)
     if duplicates.exists():
@@ -203,7 +205,9 @@ def _validate_certificate(
     except ValidationError as error:
         raise ValidationError({"certificate_number": error.messages}) from None
     errors: dict[str, list[str]] = {}
-    clash = DisabilityCertificate.objects.filter(number=parsed.number)
+    clash = DisabilityCertificate.objects.filter(
+        number_index__in=index_values(parsed.number, CERTIFICATE_NUMBER)
+    )
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
@@ -293,7 +297,9 @@ def update_person(actor: User, person: Person, data: PersonData, *, source: str 
             values["id_number"], certificate.category, certificate.grade, certificate.reissue_count
         )
         if (
-            DisabilityCertificate.objects.filter(number=certificate.number)
+            DisabilityCertificate.objects.filter(
+                number_index__in=index_values(certificate.number, CERTIFICATE_NUMBER)
+            )
             .exclude(pk=certificate.pk)
             .exists()
         ):
@@ -544,7 +550,13 @@ def record_reassessment(
             {"effective_date": _("The date is before the certificate was issued.")}
         )
     number = certificate_number_for(person.id_number, category, grade)
-    if DisabilityCertificate.objects.filter(number=number).exclude(pk=certificate.pk).exists():
+    if (
+        DisabilityCertificate.objects.filter(
+            number_index__in=index_values(number, CERTIFICATE_NUMBER)
+        )
+        .exclude(pk=certificate.pk)
+        .exists()
+    ):
         raise ValidationError(_("This certificate number is already registered."))
     return _apply(
         actor,

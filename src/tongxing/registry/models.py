@@ -11,7 +11,13 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxing.core.fields import BlindIndexField, EncryptedTextField, index_values
 from tongxing.core.masking import mask_certificate_number, mask_id_number, mask_phone
+
+# Blind-index contexts name the kind of value, not the column, so that the same ID number
+# indexes alike wherever it appears (person, guardian, a department's list) and joins work.
+RESIDENT_ID = "resident_id"
+CERTIFICATE_NUMBER = "certificate_number"
 
 
 class Sex(models.TextChoices):
@@ -68,7 +74,7 @@ class Household(models.Model):
     """A registered household (户). Members are persons with ``household`` set."""
 
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    address = EncryptedTextField(_("address"), context="registry.household.address")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -114,8 +120,18 @@ class HouseholdStatus(models.Model):
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
+class PersonQuerySet(models.QuerySet):
+    def with_id_number(self, value: str) -> PersonQuerySet:
+        """Exact match through the blind index (under every key version held)."""
+        return self.filter(id_number_index__in=index_values(value, RESIDENT_ID))
+
+    def with_certificate_number(self, value: str) -> PersonQuerySet:
+        return self.filter(certificate__number_index__in=index_values(value, CERTIFICATE_NUMBER))
+
+
 class Person(models.Model):
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    id_number = EncryptedTextField(_("ID number"), context="registry.person.id_number")
+    id_number_index = BlindIndexField(source="id_number", context=RESIDENT_ID, unique=True)
     name = models.CharField(_("name"), max_length=50)
     # Stored at write time so "zs" and "zhangsan" find 张三 with an index, not a scan.
     name_pinyin = models.CharField(max_length=200, db_index=True, editable=False)
@@ -127,8 +143,8 @@ class Person(models.Model):
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
     )
-    address = models.CharField(_("address"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = EncryptedTextField(_("address"), context="registry.person.address")
+    phone = EncryptedTextField(_("phone"), context="registry.person.phone")
     household = models.ForeignKey(
         Household,
         verbose_name=_("household"),
@@ -141,8 +157,12 @@ class Person(models.Model):
         _("relation to head of household"), max_length=12, choices=Relation.choices, blank=True
     )
     guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
-    guardian_id_number = models.CharField(_("guardian's ID number"), max_length=18, blank=True)
-    guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
+    guardian_id_number = EncryptedTextField(
+        _("guardian's ID number"), context="registry.person.guardian_id_number"
+    )
+    guardian_phone = EncryptedTextField(
+        _("guardian's phone"), context="registry.person.guardian_phone"
+    )
     guardian_relation = models.CharField(_("guardian is the person's"), max_length=20, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
@@ -150,6 +170,8 @@ class Person(models.Model):
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person")
@@ -185,7 +207,8 @@ class DisabilityCertificate(models.Model):
     person = models.OneToOneField(
         Person, on_delete=models.CASCADE, related_name="certificate", verbose_name=_("holder")
     )
-    number = models.CharField(_("certificate number"), max_length=24, unique=True)
+    number = EncryptedTextField(_("certificate number"), context="registry.certificate.number")
+    number_index = BlindIndexField(source="number", context=CERTIFICATE_NUMBER, unique=True)
     category = models.PositiveSmallIntegerField(_("category"), choices=Category.choices)
     # For 多重 (multiple): the kinds it combines, e.g. "1,4"; empty otherwise.
     multiple_detail = models.CharField(_("kinds combined"), max_length=20, blank=True)

@@ -97,9 +97,9 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
     if text:
         compact = normalise_id_number(text)
         if len(compact) == 18 and compact[:17].isdigit():
-            persons = persons.filter(id_number=compact)
+            persons = persons.with_id_number(compact)
         elif len(compact) >= 20 and compact[:17].isdigit():
-            persons = persons.filter(certificate__number=compact)
+            persons = persons.with_certificate_number(compact)
         elif text.isascii() and text.replace(" ", "").isalpha():
             letters = text.replace(" ", "").lower()
             field = "name_initials" if len(letters) <= 4 else "name_pinyin"

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from tongxing.accounts.roles import Capability
 from tongxing.core import audit
-from tongxing.core.idnumbers import normalise_id_number
 from tongxing.core.models import AuditAction, AuditEvent
 from tongxing.registry import actions, forms, queries
 from tongxing.registry.models import Category, CertificateStatus, Grade, LifeEventKind, Person
@@ -158,9 +157,7 @@ def person_register(request: HttpRequest) -> HttpResponse:
 def _household_head(request: HttpRequest, id_number: str) -> Person | None:
     if not id_number:
         return None
-    head = (
-        queries.persons_for(request.user).filter(id_number=normalise_id_number(id_number)).first()
-    )
+    head = queries.persons_for(request.user).with_id_number(id_number).first()
     if head is None:
         raise ValidationError(
             {"household_head_id_number": _("No person with this ID number in your area.")}
