@@ -32,6 +32,9 @@ from tongxing.core.crypto import DataKey, DecryptionError, unwrap_data_key, wrap
 from tongxing.core.keys import master_key
 
 FORMAT = "tongxing-backup-1"
+# Backup file keys are wrapped like data keys but never join the keyring; a version far
+# above any real data-key version keeps the two apart in the wrapping AAD.
+BACKUP_KEY_VERSION = 999_999_999
 CHUNK = 1 << 20
 TAG_BYTES = 16
 
@@ -55,7 +58,7 @@ class BackupHeader:
 def _file_key() -> DataKey:
     # A DataKey carries an SM4 key; its index half is unused here. Reusing the type reuses
     # the audited wrap/unwrap code instead of a second key-wrapping routine.
-    return DataKey(version=0, encryption_key=secrets.token_bytes(16), index_key=bytes(32))
+    return DataKey(version=BACKUP_KEY_VERSION, encryption_key=secrets.token_bytes(16), index_key=bytes(32))
 
 
 def _copy_stream(source: IO[bytes], sink: IO[bytes], transform: Any) -> None:

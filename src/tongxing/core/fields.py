@@ -67,7 +67,7 @@ class EncryptedTextField(models.TextField):
             return Undecryptable(value, str(error))
 
     def get_lookup(self, lookup_name: str) -> Any:
-        if lookup_name not in ("isnull", "encrypted_under"):
+        if lookup_name not in ("isnull", "encrypted_under", "blank"):
             raise FieldError(
                 f"{self.context} is encrypted: search it through its blind index, "
                 f"not with '{lookup_name}'."
@@ -125,7 +125,20 @@ class EncryptedUnder(models.Lookup):
         return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
 
 
+class IsBlank(models.Lookup):
+    """``field__blank=True``: the empty string, which is stored as itself, not encrypted."""
+
+    lookup_name = "blank"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        operator = "=" if self.rhs else "<>"
+        return f"{lhs} {operator} ''", lhs_params
+
+
 EncryptedTextField.register_lookup(EncryptedUnder)
+EncryptedTextField.register_lookup(IsBlank)
 
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedTextField]:

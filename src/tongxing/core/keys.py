@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from tongxing.core.crypto import (
+    CryptoError,
     KeyConfigurationError,
     Keyring,
     load_master_key,
@@ -73,5 +74,5 @@ def _load_keyring() -> Keyring:
         raise ImproperlyConfigured("Exactly one data key must be active.")
     try:
         return Keyring.from_wrapped(master_key(), [r.wrapped for r in records], active[0])
-    except KeyConfigurationError as error:
+    except CryptoError as error:
         raise ImproperlyConfigured(str(error)) from None

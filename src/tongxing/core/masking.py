@@ -6,25 +6,27 @@ which staff need; a certificate number keeps its category and grade digits as we
 
 from __future__ import annotations
 
+from tongxing.core.fields import Undecryptable
+
 
 def mask_id_number(value: str | None) -> str:
-    if not value:
-        return ""
+    if not value or isinstance(value, Undecryptable):
+        return value or ""
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def mask_certificate_number(value: str | None) -> str:
-    if not value:
-        return ""
+    if not value or isinstance(value, Undecryptable):
+        return value or ""
     id_part, tail = value[:18], value[18:]
     return mask_id_number(id_part) + tail
 
 
 def mask_phone(value: str | None) -> str:
-    if not value:
-        return ""
+    if not value or isinstance(value, Undecryptable):
+        return value or ""
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]

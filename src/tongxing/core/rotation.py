@@ -40,7 +40,7 @@ def _stale(model: type[models.Model], active: int) -> models.QuerySet:
     condition = Q()
     for field in encrypted_fields(model):
         under_active = Q(**{f"{field.name}__encrypted_under": active})
-        empty = Q(**{f"{field.name}__isnull": True}) | Q(**{f"{field.attname}__exact": ""})
+        empty = Q(**{f"{field.name}__isnull": True}) | Q(**{f"{field.name}__blank": True})
         condition |= ~(under_active | empty)
     return model._default_manager.filter(condition)
 
