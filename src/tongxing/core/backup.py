@@ -58,7 +58,9 @@ class BackupHeader:
 def _file_key() -> DataKey:
     # A DataKey carries an SM4 key; its index half is unused here. Reusing the type reuses
     # the audited wrap/unwrap code instead of a second key-wrapping routine.
-    return DataKey(version=BACKUP_KEY_VERSION, encryption_key=secrets.token_bytes(16), index_key=bytes(32))
+    return DataKey(
+        version=BACKUP_KEY_VERSION, encryption_key=secrets.token_bytes(16), index_key=bytes(32)
+    )
 
 
 def _copy_stream(source: IO[bytes], sink: IO[bytes], transform: Any) -> None:
