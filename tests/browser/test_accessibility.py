@@ -1,0 +1,290 @@
+"""Every page passes axe-core in real Chromium, in Chinese, in English and in large text +
+high contrast, and reflows at 200 % text without horizontal scrolling or clipped text.
+
+Pages are opened as the role that can open them; forms that show a result after a POST
+(the error summary, the revealed numbers) are submitted in the browser first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import CHROMIUM, Session, make_household
+from tongxing.registry.models import LifeEventKind
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
+]
+
+AXE = Axe()
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+_AXE_OPTIONS: dict = {}  # computed once, from the bundled axe
+
+
+def axe_options(page) -> dict:
+    """axe's default rule set, plus every WCAG 2.0/2.1 A/AA rule (some are off by default)."""
+    if not _AXE_OPTIONS:
+        page.evaluate(AXE.axe_script)
+        rules = page.evaluate("tags => axe.getRules(tags).map(rule => rule.ruleId)", WCAG_TAGS)
+        _AXE_OPTIONS["resultTypes"] = ["violations"]
+        _AXE_OPTIONS["rules"] = {rule: {"enabled": True} for rule in rules}
+    return _AXE_OPTIONS
+
+
+def assert_no_axe_violations(page, where: str) -> None:
+    results = AXE.run(page, options=axe_options(page))
+    assert results.violations_count == 0, f"{where}: {page.url}\n{results.generate_report()}"
+
+
+# Elements that cut their text off, or stick out of the viewport outside a scroll region.
+CLIPPED_TEXT_JS = """
+() => {
+  const problems = [];
+  const classes = el => typeof el.className === 'string' && el.className.trim()
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes(el)
+      + ' "' + (el.innerText || el.value || '').trim().slice(0, 40) + '"';
+  const scrollsX = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if (o === 'auto' || o === 'scroll') return true;
+    }
+    return false;
+  };
+  const width = window.innerWidth;
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.visually-hidden, .skip-link, script, style, option, optgroup')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    const text = (el.innerText || '').trim();
+    const clipX = cs.overflowX === 'hidden' || cs.overflowX === 'clip';
+    const clipY = cs.overflowY === 'hidden' || cs.overflowY === 'clip';
+    if (text && ((clipX && el.scrollWidth > el.clientWidth + 1)
+                 || (clipY && el.scrollHeight > el.clientHeight + 1))) {
+      problems.push('clipped: ' + describe(el));
+    }
+    const rect = el.getBoundingClientRect();
+    if (rect.width > 0 && rect.right > width + 1 && !scrollsX(el)) {
+      problems.push('past the viewport (right ' + Math.round(rect.right) + 'px): ' + describe(el));
+    }
+  }
+  return problems.slice(0, 20);
+}
+"""
+
+
+# What axe 4.12 no longer checks: ids must be unique, and every id reference must resolve.
+BROKEN_IDS_JS = """
+() => {
+  const problems = [];
+  const seen = new Map();
+  for (const el of document.querySelectorAll('[id]')) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+  for (const [id, count] of seen) if (count > 1) problems.push('duplicate id: ' + id);
+  const refs = [['aria-describedby', true], ['aria-labelledby', true], ['aria-controls', true],
+                ['for', false]];
+  for (const [attr, list] of refs) {
+    for (const el of document.querySelectorAll('[' + attr + ']')) {
+      const ids = list ? el.getAttribute(attr).trim().split(/\\s+/) : [el.getAttribute(attr)];
+      for (const id of ids) if (id && !document.getElementById(id)) {
+        problems.push(el.tagName.toLowerCase() + '[' + attr + '] -> missing #' + id);
+      }
+    }
+  }
+  for (const a of document.querySelectorAll('a[href^="#"]')) {
+    const id = decodeURIComponent(a.getAttribute('href').slice(1));
+    if (id && !document.getElementById(id)) problems.push('link to missing #' + id);
+  }
+  return problems;
+}
+"""
+
+
+def assert_ids_resolve(page, where: str) -> None:
+    problems = page.evaluate(BROKEN_IDS_JS)
+    assert not problems, f"{where}: {page.url}\n" + "\n".join(problems)
+
+
+def assert_reflows(page, where: str) -> None:
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    clipped = page.evaluate(CLIPPED_TEXT_JS)
+    assert scroll_width <= inner_width + 1 and not clipped, (
+        f"{where}: {page.url} scrolls sideways ({scroll_width}px in {inner_width}px) "
+        f"or clips text:\n" + "\n".join(clipped)
+    )
+
+
+# --- the pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    role: str | None  # a fixture of tests/conftest.py, or None for an anonymous visitor
+    path: str  # "{pk}" is the test household's head
+    status: int = 200
+    then: Callable[[Session], object] | None = None  # a form to submit on the page
+    lands_on: str | None = None  # the path the browser must end on
+    needs_person: bool = False
+
+
+def submit(session: Session, button: str = "main form button[type=submit]") -> None:
+    with session.page.expect_navigation():
+        session.page.locator(button).first.click()
+
+
+def fail_login(session: Session) -> None:
+    session.page.fill("#id_username", "county")
+    session.page.fill("#id_password", "wrong")
+    submit(session)
+
+
+def fail_registration(session: Session) -> None:
+    session.page.fill("#id_name", "王五")
+    session.page.fill("#id_id_number", "51190219800101001X")
+    submit(session)
+
+
+def reveal(session: Session) -> None:
+    session.page.fill("#id_purpose", "核对补贴申请的身份证")
+    submit(session)
+
+
+CASES = [
+    Case("login", None, "/accounts/login/"),
+    Case("login-failed", None, "/accounts/login/", then=fail_login),
+    *[Case(f"overview-{role}", role, "/") for role in ("village", "county", "city")],
+    *[Case(f"no-access-{role}", role, "/", 403) for role in ("department", "provider", "citizen")],
+    Case("overview-auditor-redirect", "auditor", "/", lands_on="/audit/", needs_person=True),
+    Case("audit-log", "auditor", "/audit/", needs_person=True),
+    Case("search-form", "county", "/persons/", needs_person=True),
+    Case("search-results", "county", "/persons/?q=%E5%BC%A0&status=active", needs_person=True),
+    Case("search-no-results", "county", "/persons/?q=%E7%8E%8B%E4%BA%94", needs_person=True),
+    Case("register", "county", "/persons/new/"),
+    Case("register-errors", "county", "/persons/new/", then=fail_registration),
+    Case("person", "county", "/persons/{pk}/", needs_person=True),
+    Case("person-village-worker", "village", "/persons/{pk}/", needs_person=True),
+    Case("reveal", "county", "/persons/{pk}/reveal/", needs_person=True),
+    Case("person-revealed", "county", "/persons/{pk}/reveal/", then=reveal, needs_person=True),
+    Case("edit", "county", "/persons/{pk}/edit/", needs_person=True),
+    *[
+        Case(
+            f"event-{kind.value}",
+            "county",
+            f"/persons/{{pk}}/events/{kind.value}/",
+            needs_person=True,
+        )
+        for kind in LifeEventKind
+    ],
+    Case("not-found", "county", "/persons/999999/", 404),
+    Case("not-found-anonymous", None, "/no-such-page/", 404),
+    Case("forbidden", "village", "/persons/{pk}/events/freeze/", 403, needs_person=True),
+]
+
+MODES = ("zh", "large-contrast", "en")
+
+
+def post_form(session: Session, path: str, data: dict[str, str]) -> None:
+    """POST like the header's own forms do (their CSRF token, the browser's cookies)."""
+    token = session.page.input_value(".display-switch input[name=csrfmiddlewaretoken]")
+    response = session.context.request.post(
+        session.url(path),
+        form={"csrfmiddlewaretoken": token, "next": "/", **data},
+        max_redirects=0,
+    )
+    assert response.status == 302, f"POST {path}: {response.status}"
+
+
+def switch_mode(session: Session, mode: str) -> None:
+    if mode == "large-contrast":
+        post_form(session, "/accounts/display/", {"large_text": "on", "high_contrast": "on"})
+    elif mode == "en":
+        post_form(session, "/accounts/display/", {})
+        post_form(session, "/i18n/setlang/", {"language": "en"})
+
+
+def check_mode(session: Session, mode: str) -> None:
+    html_class = session.page.evaluate("document.documentElement.className").split()
+    lang = session.page.get_attribute("html", "lang")
+    if mode == "large-contrast":
+        assert html_class == ["large-text", "high-contrast"], html_class
+    else:
+        assert html_class == [], html_class
+    assert lang == ("en" if mode == "en" else "zh-Hans"), lang
+
+
+def check_page(session: Session, case: Case, path: str, mode: str) -> None:
+    response = session.goto(path)
+    assert response.status == case.status, f"{path}: {response.status}"
+    if case.then:
+        case.then(session)
+    if case.lands_on:
+        assert session.page.url == session.url(case.lands_on), session.page.url
+    check_mode(session, mode)
+    where = f"{case.name} [{mode}]"
+    assert_no_axe_violations(session.page, where)
+    assert_ids_resolve(session.page, where)
+    if mode == "large-contrast":
+        assert_reflows(session.page, where)
+    elif mode == "zh":
+        session.page.evaluate("document.documentElement.style.fontSize='200%'")
+        assert_reflows(session.page, where + " at 200 % text")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_page_is_accessible(case: Case, request, open_session):
+    """The page in Chinese (and at 200 % text), in large text + high contrast, in English.
+
+    Every mode is checked even when an earlier one fails; the failures are reported together.
+    """
+    user = request.getfixturevalue(case.role) if case.role else None
+    path = case.path
+    if case.needs_person:
+        head, _member = make_household(
+            request.getfixturevalue("village"), request.getfixturevalue("county")
+        )
+        path = path.format(pk=head.pk)
+    session = open_session(user)
+    failures = []
+    for mode in MODES:
+        if mode != MODES[0]:
+            switch_mode(session, mode)
+        try:
+            check_page(session, case, path, mode)
+        except AssertionError as failure:
+            failures.append(f"--- {mode} ---\n{failure}")
+    assert not failures, "\n".join(failures)
+
+
+BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Bad</title></head><body><main>
+<h1>Bad page</h1>
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<p style="color:#bbb">faint text</p>
+<input id="x" aria-describedby="nowhere"><input id="x" aria-label="second">
+<div style="width:2000px">too wide</div>
+<div style="width:3rem;overflow:hidden;white-space:nowrap">this text is cut off</div>
+</main></body></html>"""
+
+
+def test_the_checks_catch_known_problems(browser):
+    """Guards the guards: axe and the extra checks do report a page that is broken."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_content(BAD_PAGE)
+        results = AXE.run(page, options=axe_options(page))
+        found = {violation["id"] for violation in results.response["violations"]}
+        assert {"image-alt", "color-contrast"} <= found, found
+        problems = page.evaluate(BROKEN_IDS_JS)
+        assert "duplicate id: x" in problems and any("#nowhere" in p for p in problems)
+        with pytest.raises(AssertionError, match="scrolls sideways"):
+            assert_reflows(page, "bad page")
+        assert any(p.startswith("clipped: div") for p in page.evaluate(CLIPPED_TEXT_JS))
+    finally:
+        context.close()
