@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from tests import factories
 from tongxing.accounts.roles import Role
@@ -81,3 +82,10 @@ def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that log in dozens of users use a fast hasher.
     tests/accounts/test_security.py checks that the real settings use Argon2."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Assertions on messages read the English source text; pages still follow the request."""
+    with translation.override("en"):
+        yield

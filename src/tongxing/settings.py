@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tongxing.core.context_processors.display_preferences",
+                "tongxing.core.context_processors.capabilities",
             ],
         },
     },

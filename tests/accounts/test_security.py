@@ -55,6 +55,25 @@ def test_the_display_switch_is_remembered_on_the_user(client, db):
     assert 'class="large-text high-contrast"' in client.get("/").content.decode()
 
 
+def test_a_display_choice_made_before_signing_in_is_carried_to_the_account(client, db):
+    user = factories.make_user("worker", Role.VILLAGE_WORKER, factories.VILLAGE)
+    client.post("/accounts/display/", {"large_text": "on", "next": "/accounts/login/"})
+    assert 'class="large-text "' in client.get("/accounts/login/").content.decode()
+    client.post("/accounts/login/", {"username": "worker", "password": "test-pass-12345"})
+    user.refresh_from_db()
+    assert (user.large_text, user.high_contrast) == (True, False)
+
+
+def test_a_choice_saved_on_the_account_is_not_overwritten_by_an_old_device_cookie(client, db):
+    user = factories.make_user("worker", Role.VILLAGE_WORKER, factories.VILLAGE)
+    client.force_login(user)
+    client.post("/accounts/display/", {"high_contrast": "on", "next": "/"})
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": "worker", "password": "test-pass-12345"})
+    user.refresh_from_db()
+    assert (user.large_text, user.high_contrast) == (False, True)
+
+
 def test_the_display_switch_does_not_redirect_off_site(client, db):
     response = client.post("/accounts/display/", {"next": "https://evil.example/"})
     assert response["Location"] == "/"

@@ -282,9 +282,4 @@ def test_display_switch_chosen_before_signing_in_is_kept(county, open_session):
     assert_large_high_contrast(page)
 
     log_in_by_keyboard(session, "county")
-    if html_classes(page) != ["large-text", "high-contrast"]:
-        pytest.xfail(
-            "known gap (needs Python): the choice made before signing in lives in the "
-            "anonymous session and is not copied to the user at login"
-        )
     assert_large_high_contrast(page)

@@ -2,17 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tongxing.accounts import views
-from tongxing.accounts.forms import LoginForm
 
 app_name = "accounts"
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=LoginForm
-        ),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("display/", views.display_preferences, name="display"),
 ]

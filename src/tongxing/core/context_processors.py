@@ -4,13 +4,26 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from tongxing.accounts.roles import Capability
+from tongxing.accounts.views import display_from_cookie
+
 
 def display_preferences(request: HttpRequest) -> dict[str, Any]:
-    """Large text and high contrast: remembered on the user, or in the session before login."""
+    """Large text and high contrast: remembered on the user, or on the device before login."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         large, contrast = user.large_text, user.high_contrast
     else:
-        large = request.session.get("large_text", False)
-        contrast = request.session.get("high_contrast", False)
+        large, contrast, _ = display_from_cookie(request) or (False, False, False)
     return {"pref_large_text": large, "pref_high_contrast": contrast}
+
+
+def capabilities(request: HttpRequest) -> dict[str, Any]:
+    """What the signed-in user may do, so menus offer only pages that will open."""
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    return {
+        "can_view_registry": signed_in and user.can(Capability.VIEW_REGISTRY),
+        "can_edit_registry": signed_in and user.can(Capability.EDIT_REGISTRY),
+        "can_view_audit": signed_in and user.can(Capability.VIEW_AUDIT),
+    }

@@ -18,6 +18,8 @@ from tongxing.registry.models import (
 )
 from tongxing.registry.queries import AGE_BANDS
 
+# An explicit empty first option, so nobody submits the first category by not choosing.
+CHOOSE = ("", _("— choose —"))
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -26,9 +28,9 @@ def area_choices(prefix: str, levels: tuple[str, ...] = (AreaLevel.VILLAGE,)) ->
     areas = Area.objects.filter(prefix_q("code", prefix), level__in=levels).select_related("parent")
     groups: dict[str, list[tuple[str, str]]] = {}
     for area in areas.order_by("code"):
-        label = area.name + (" *" if area.synthetic else "")
+        label = _("%(name)s (demo)") % {"name": area.name} if area.synthetic else area.name
         groups.setdefault(area.parent.name if area.parent else "", []).append((area.code, label))
-    return [("", _("— choose —")), *groups.items()]
+    return [CHOOSE, *groups.items()]
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -66,7 +68,7 @@ class PersonForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, initial="汉族")
-    hukou_type = forms.ChoiceField(label=_("Hukou type"), choices=HukouType.choices)
+    hukou_type = forms.ChoiceField(label=_("Hukou type"), choices=[CHOOSE, *HukouType.choices])
     area = AreaField(label=_("Village or community"))
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     phone = forms.CharField(
@@ -110,11 +112,11 @@ class RegisterForm(PersonForm):
     )
     relation_to_head = forms.ChoiceField(
         label=_("Relation to the head of household"),
-        choices=[("", _("— choose —")), *[c for c in Relation.choices if c[0] != Relation.HEAD]],
+        choices=[CHOOSE, *[c for c in Relation.choices if c[0] != Relation.HEAD]],
         required=False,
     )
     category = forms.TypedChoiceField(
-        label=_("Disability category"), choices=Category.choices, coerce=int
+        label=_("Disability category"), choices=[CHOOSE, *Category.choices], coerce=int
     )
     multiple_detail = forms.MultipleChoiceField(
         label=_("For a multiple disability: the kinds combined"),
@@ -122,7 +124,7 @@ class RegisterForm(PersonForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    grade = forms.TypedChoiceField(label=_("Grade"), choices=Grade.choices, coerce=int)
+    grade = forms.TypedChoiceField(label=_("Grade"), choices=[CHOOSE, *Grade.choices], coerce=int)
     certificate_number = forms.CharField(
         label=_("Certificate number"),
         max_length=24,
@@ -162,7 +164,7 @@ class MoveOutForm(LifeEventForm):
 
 class ReassessmentForm(LifeEventForm):
     category = forms.TypedChoiceField(
-        label=_("New disability category"), choices=Category.choices, coerce=int
+        label=_("New disability category"), choices=[CHOOSE, *Category.choices], coerce=int
     )
     multiple_detail = forms.MultipleChoiceField(
         label=_("For a multiple disability: the kinds combined"),
@@ -170,7 +172,9 @@ class ReassessmentForm(LifeEventForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    grade = forms.TypedChoiceField(label=_("New grade"), choices=Grade.choices, coerce=int)
+    grade = forms.TypedChoiceField(
+        label=_("New grade"), choices=[CHOOSE, *Grade.choices], coerce=int
+    )
 
 
 class ReasonForm(LifeEventForm):
