@@ -25,10 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from tongxing.core import crypto
+from tongxing.core.idnumbers import make_id_number
 
 CONTEXT = "registry.person.id_number"
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"
 AREAS = ("511902", "511903", "511921", "511922", "511923", "513001", "513701")
 
 
@@ -39,10 +38,8 @@ def synthetic_id_numbers(n: int, seed: int = 20240601) -> list[str]:
     span = dt.date(2020, 12, 31).toordinal() - start
     numbers = []
     for _ in range(n):
-        birth = dt.date.fromordinal(start + rng.randrange(span)).strftime("%Y%m%d")
-        first17 = f"{rng.choice(AREAS)}{birth}{rng.randrange(1000):03d}"
-        total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
-        numbers.append(first17 + CHECK_CHARS[total % 11])
+        birth = dt.date.fromordinal(start + rng.randrange(span))
+        numbers.append(make_id_number(rng.choice(AREAS), birth, rng.randrange(1000)))
     return numbers
 
 
