@@ -46,8 +46,10 @@ format: install-test
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Extract and compile the zh-Hans catalog (src/tongxing/locale); translate the .po in between.
 messages: install
-	cd src/tongxing && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/python ../../manage.py compilemessages
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore ".venv/*" --ignore "tests/*" --ignore "benchmarks/*"
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore ".venv/*"
 
 bench: install-test
 	$(BIN)/python benchmarks/registry_search.py
