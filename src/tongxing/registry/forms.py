@@ -223,7 +223,9 @@ class SearchForm(forms.Form):
         label=_("Person status"), choices=[("", _("All")), *PersonStatus.choices], required=False
     )
     age = forms.ChoiceField(
-        label=_("Age"), choices=[("", _("All")), *[(k, k) for k in AGE_BANDS]], required=False
+        label=_("Age"),
+        choices=[("", _("All")), *[(k, _("%(band)s years") % {"band": k}) for k in AGE_BANDS]],
+        required=False,
     )
 
     def __init__(self, *args, user_area: Area, **kwargs) -> None:

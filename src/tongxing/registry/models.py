@@ -246,6 +246,10 @@ class DisabilityCertificate(models.Model):
         return [int(k) for k in self.multiple_detail.split(",") if k]
 
     @property
+    def multiple_kinds_display(self) -> str:
+        return "、".join(str(Category(k).label) for k in self.multiple_kinds)
+
+    @property
     def is_severe(self) -> bool:
         return self.grade in (1, 2)
 
