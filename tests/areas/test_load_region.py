@@ -41,6 +41,6 @@ def test_an_official_village_table_replaces_unused_synthetic_villages(db, villag
 def test_a_village_under_an_unknown_township_is_refused_with_the_line(db, tmp_path: Path):
     table = tmp_path / "villages.csv"
     table.write_text("code,name,parent_code\n511999001001,某村,511999001\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="villages.csv line 2: parent '511999001'"):
+    with pytest.raises(CommandError, match=r"villages\.csv line 2: parent '511999001'"):
         call_command("load_region", "sichuan-bazhong", villages=table, verbosity=0)
     assert not Area.objects.filter(code="511999001001").exists()

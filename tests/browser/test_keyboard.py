@@ -110,6 +110,11 @@ def test_county_officer_registers_a_person_by_keyboard(county, open_session):
     press_tab(page, "#id_id_number")
     page.keyboard.type(wrong_id)
 
+    tab_to(page, "#id_hukou_type")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # rural, after "— choose —" and urban
+    assert page.input_value("#id_hukou_type") == "rural"
+
     tab_to(page, "#id_area")
     page.keyboard.press("ArrowDown")  # the first village, after "— choose —"
     assert page.input_value("#id_area") == factories.VILLAGE
@@ -128,6 +133,7 @@ def test_county_officer_registers_a_person_by_keyboard(county, open_session):
     assert page.is_checked("#id_multiple_detail_0") and page.is_checked("#id_multiple_detail_1")
     tab_to(page, "#id_grade")
     page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # grade 2, after "— choose —" and grade 1
     assert page.input_value("#id_grade") == "2"
 
     tab_to(page, "#id_issue_date")

@@ -84,6 +84,18 @@ def test_no_table_holds_an_id_phone_or_bank_number_in_plaintext(village, county)
     assert head.id_number in list(stored)  # the ORM still sees plaintext
 
 
+def test_after_loading_demo_data_no_text_column_holds_a_plaintext_identifier(db):
+    call_command("generate_demo", persons=400, seed=11, verbosity=0)
+    assert Person.objects.count() == 400
+    assert Person.objects.exclude(guardian_id_number__blank=True).exists()
+    leaks = [
+        (table, column, value[:40])
+        for table, column, value in text_cells()
+        if ID_RE.search(value) or PHONE_RE.search(value) or BANK_RE.search(value)
+    ]
+    assert leaks == []
+
+
 def test_the_stored_value_is_a_token_and_two_equal_numbers_encrypt_differently(village):
     person = factories.make_person(village, phone="13800001234")
     other = factories.make_person(village, phone="13800001234")
