@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from tongxing.core.bulk import BulkInserter
 from tongxing.core.crypto import hmac_sm3_hex, split_master_key
 from tongxing.core.keys import master_key
 from tongxing.core.models import AuditAction, AuditChainHead, AuditEvent
@@ -123,11 +124,17 @@ def record_many(events: Sequence[AuditEvent], batch_size: int = 5000) -> None:
     )
     key = _chain_key()
     prev = head.last_hash
+    rows = []
     for event in events:
         values = {name: getattr(event, name) for name in CHAINED_FIELDS}
         event.prev_hash = prev
         event.row_hash = prev = _row_hash(key, values, prev)
-    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        rows.append((*values.values(), event.prev_hash, event.row_hash))
+    # Plain tuples, not bulk_create: about 80 µs a row less, which is a third of loading a
+    # million demo persons. Rows go in in list order, so ids follow the chain.
+    inserter = BulkInserter(AuditEvent, (*CHAINED_FIELDS, "prev_hash", "row_hash"), timezone.now())
+    for start in range(0, len(rows), batch_size):
+        inserter.insert(rows[start : start + batch_size])
     head.last_hash = prev
     head.last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True)[0]
     head.save(update_fields=["last_hash", "last_id"])

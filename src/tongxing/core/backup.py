@@ -82,23 +82,23 @@ def _plain_dump(engine: str) -> Iterator[Path]:
             source.close()
             dest.close()
         else:
-            env = os.environ | (
-                {"PGPASSWORD": settings["PASSWORD"]} if settings["PASSWORD"] else {}
+            _run_pg_tool(
+                "pg_dump", ["--format=custom", "--no-owner", "--file", str(target)], settings
             )
-            command = [
-                "pg_dump",
-                "--format=custom",
-                "--no-owner",
-                "--file",
-                str(target),
-                *_pg_args(settings),
-            ]
-            result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-                command, env=env, capture_output=True, text=True, check=False
-            )
-            if result.returncode != 0:
-                raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
         yield target
+
+
+def _run_pg_tool(
+    tool: str, options: list[str], settings: dict[str, Any], files: tuple[str, ...] = ()
+) -> None:
+    """Run pg_dump/pg_restore against the database in ``settings``; BackupError on failure."""
+    env = os.environ | ({"PGPASSWORD": settings["PASSWORD"]} if settings.get("PASSWORD") else {})
+    command = [tool, *options, *_pg_args(settings), *files]
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        command, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise BackupError(f"{tool} failed: {result.stderr.strip()}")
 
 
 def _pg_args(settings: dict[str, Any]) -> list[str]:
@@ -211,24 +211,14 @@ def restore_postgresql(backup: Path, settings: dict[str, Any]) -> None:
     with decrypted(backup) as (header, dump):
         if header.engine != "postgresql":
             raise BackupError(f"this is a {header.engine} backup, not PostgreSQL")
-        env = os.environ | (
-            {"PGPASSWORD": settings["PASSWORD"]} if settings.get("PASSWORD") else {}
-        )
-        command = [
-            "pg_restore",
+        options = [
             "--clean",
             "--if-exists",
             "--no-owner",
             "--single-transaction",
             "--exit-on-error",
-            *_pg_args(settings),
-            str(dump),
         ]
-        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            command, env=env, capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+        _run_pg_tool("pg_restore", options, settings, files=(str(dump),))
 
 
 def content_checksum(cursor: Any, tables: list[str]) -> tuple[dict[str, int], str]:

@@ -95,7 +95,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -103,16 +102,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max, Subquery
 from django.utils import timezone
 
 from tongxing.areas.models import Area, AreaLevel
 from tongxing.core import audit
+from tongxing.core.bulk import BulkInserter
 from tongxing.core.idnumbers import certificate_number_for, check_character
 from tongxing.core.masking import mask_certificate_number
 from tongxing.core.models import AuditAction, AuditEvent
 from tongxing.core.pinyin import pinyin_keys
+from tongxing.registry.actions import CERTIFICATE_TERM_YEARS, add_years
 from tongxing.registry.models import (
     CertificateStatus,
     DisabilityCertificate,
@@ -722,7 +723,7 @@ class _Generator:
         certificate.update(
             number=number,
             issue_date=issue_date,
-            valid_until=_add_years(issue_date, 10),
+            valid_until=add_years(issue_date, CERTIFICATE_TERM_YEARS),
             status=status,
             reissue_count=reissue,
         )
@@ -753,13 +754,6 @@ class _Generator:
         elif rng.random() < ended and start + 180 < self.ref:
             end = rng.randint(start + 180, self.ref - 1)
         household.statuses.append((kind, start, end))
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 # --- writing --------------------------------------------------------------------------
@@ -918,122 +912,6 @@ def generate_population(
 
 
 # Field types whose database value is the Python value the generator already holds.
-_PLAIN_FIELDS = (
-    models.AutoField,
-    models.BigAutoField,
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.SmallIntegerField,
-    models.PositiveSmallIntegerField,
-    models.PositiveIntegerField,
-    models.BigIntegerField,
-    models.BooleanField,
-    models.ForeignKey,
-    models.OneToOneField,
-)
-
-
-class _Row:
-    """Stands in for a model instance when a field computes its value in ``pre_save``."""
-
-
-class _BulkTable:
-    """Multi-row INSERTs of plain tuples through the connection's ``executemany``.
-
-    Measured here on SQLite (20,000 persons): ``bulk_create`` costs about 130 µs of CPU per
-    person row (model instances, then per-value compilation into 45-row statements, as
-    Django 5.2 caps SQLite at 999 parameters), ``executemany`` of prepared tuples about
-    40 µs; at a million persons that is the difference between missing and meeting the
-    6-minute target.
-
-    Values still go through the model's fields wherever that matters, so the loader keeps
-    up with the models: a field of a type outside ``_PLAIN_FIELDS`` (dates, an encrypted
-    field) converts each value with its own ``get_db_prep_save``; a field the generator
-    does not give but that computes itself in ``pre_save`` (a blind index) is computed per
-    row; ``auto_now``/``auto_now_add`` get the run's timestamp and any other missing field
-    its default.
-    """
-
-    def __init__(
-        self,
-        model: type[models.Model],
-        given: Sequence[str],
-        now: dt.datetime,
-    ):
-        meta = model._meta
-        # The connection itself, not the ``django.db.connection`` proxy: every attribute
-        # read through the proxy is a thread-local lookup, a million times per column.
-        self.connection = conn = connections[DEFAULT_DB_ALIAS]
-        quote = conn.ops.quote_name
-        fields = [meta.get_field(name) for name in given]
-        self.names = [f.attname for f in fields]
-        self.converters: list[tuple[int, Callable[[Any], Any]]] = [
-            (i, self._converter(f)) for i, f in enumerate(fields) if type(f) not in _PLAIN_FIELDS
-        ]
-        self.computed: list[models.Field] = []
-        columns = [f.column for f in fields]
-        fixed: list[Any] = []
-        for model_field in meta.concrete_fields:
-            if model_field.column in columns or model_field.primary_key:
-                continue
-            auto = getattr(model_field, "auto_now", False) or getattr(
-                model_field, "auto_now_add", False
-            )
-            if auto:
-                fixed.append(model_field.get_db_prep_save(now, conn))
-            elif type(model_field).pre_save is not models.Field.pre_save:
-                self.computed.append(model_field)
-                continue
-            else:
-                fixed.append(model_field.get_db_prep_save(model_field.get_default(), conn))
-            columns.append(model_field.column)
-        # Computed columns follow the given ones, the fixed ones come last.
-        columns = [
-            *columns[: len(fields)],
-            *(f.column for f in self.computed),
-            *columns[len(fields) :],
-        ]
-        self.fixed = tuple(fixed)
-        # Names come from the model's metadata; every value is a query parameter.
-        target = f"{quote(meta.db_table)} ({', '.join(quote(c) for c in columns)})"
-        self.sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-        self.copy_sql = f"COPY {target} FROM STDIN" if conn.vendor == "postgresql" else ""
-
-    def _converter(self, model_field: models.Field) -> Callable[[Any], Any]:
-        if type(model_field) is models.DateField:
-            # What DateField.get_db_prep_save does for a date or None, minus two calls.
-            return self.connection.ops.adapt_datefield_value
-        return functools.partial(model_field.get_db_prep_save, connection=self.connection)
-
-    def _convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        values = list(row)
-        for i, convert in self.converters:
-            values[i] = convert(row[i])
-        if self.computed:
-            instance = _Row()
-            instance.__dict__.update(zip(self.names, row, strict=True))
-            conn = self.connection
-            values.extend(
-                f.get_db_prep_save(f.pre_save(instance, True), conn) for f in self.computed
-            )
-        return tuple(values)
-
-    def insert(self, rows: list[tuple[Any, ...]]) -> None:
-        if self.converters or self.computed:
-            rows = [self._convert(row) for row in rows]
-        fixed = self.fixed
-        with self.connection.cursor() as cursor:
-            if self.copy_sql:
-                # PostgreSQL: COPY, measured about three times faster here than
-                # executemany's one INSERT per row.
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row + fixed)
-            else:
-                cursor.executemany(self.sql, [row + fixed for row in rows])
-
-
 class _Keys:
     """Primary keys handed out before the rows are written, so households, persons and
     the rows pointing at them go in without reading keys back.
@@ -1120,9 +998,9 @@ def _write(
 ) -> int:
     done = households_written = 0
     tz = timezone.get_current_timezone()
-    household_table = _BulkTable(Household, ("id", "area", "address"), now)
-    person_table = _BulkTable(Person, PERSON_COLUMNS, now)
-    certificate_table = _BulkTable(DisabilityCertificate, CERTIFICATE_COLUMNS, now)
+    household_table = BulkInserter(Household, ("id", "area", "address"), now)
+    person_table = BulkInserter(Person, PERSON_COLUMNS, now)
+    certificate_table = BulkInserter(DisabilityCertificate, CERTIFICATE_COLUMNS, now)
     household_keys, person_keys = _Keys(Household), _Keys(Person)
     while done < total:
         plans: list[_Household] = []
