@@ -33,6 +33,25 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
+ICU_TEMPLATE = "tongxing_test_template_zh"
+
+
+def ensure_icu_template(url: str) -> str:
+    """A template database with the zh-Hans-CN ICU collation for the PostgreSQL lane."""
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [ICU_TEMPLATE]
+        ).fetchone()
+        if not exists:
+            admin.execute(
+                f"CREATE DATABASE {ICU_TEMPLATE} TEMPLATE template0 ENCODING 'UTF8' "
+                "LOCALE_PROVIDER icu ICU_LOCALE 'zh-Hans-CN' LOCALE 'C.UTF-8'"
+            )
+    return ICU_TEMPLATE
+
+
 def run(name: str, command: list[str], env: dict[str, str]) -> tuple[str, str, float]:
     print(f"\n=== lane {name}: {' '.join(command)}", flush=True)
     started = time.monotonic()
@@ -75,9 +94,11 @@ def main() -> int:
 
     pg_url = os.environ.get("DATABASE_URL", DEFAULT_PG)
     if pg_url.startswith("postgres") and postgres_reachable(pg_url):
-        results.append(
-            run("postgresql", [*pytest, "-m", "not browser"], base_env | {"DATABASE_URL": pg_url})
-        )
+        pg_env = base_env | {
+            "DATABASE_URL": pg_url,
+            "TONGXING_TEST_DB_TEMPLATE": ensure_icu_template(pg_url),
+        }
+        results.append(run("postgresql", [*pytest, "-m", "not browser"], pg_env))
     else:
         skipped.append(("postgresql", f"no server answers at {pg_url}"))
 

@@ -115,6 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+if os.environ.get("TONGXING_TEST_DB_TEMPLATE"):
+    # The PostgreSQL test lane copies a template with a Chinese ICU collation, as a
+    # production database in China is usually created, so collation bugs show up in CI.
+    DATABASES["default"]["TEST"] = {"TEMPLATE": os.environ["TONGXING_TEST_DB_TEMPLATE"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -132,7 +132,7 @@ class PersonQuerySet(models.QuerySet):
 class Person(models.Model):
     id_number = EncryptedTextField(_("ID number"), context="registry.person.id_number")
     id_number_index = BlindIndexField(source="id_number", context=RESIDENT_ID, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("name"), max_length=50, db_index=True)
     # Stored at write time so "zs" and "zhangsan" find 张三 with an index, not a scan.
     name_pinyin = models.CharField(max_length=200, db_index=True, editable=False)
     name_initials = models.CharField(max_length=50, db_index=True, editable=False)
@@ -178,7 +178,6 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         indexes = [
             models.Index(fields=["area", "status"], name="person_area_status"),
-            models.Index(fields=["name"], name="person_name"),
         ]
 
     def __str__(self) -> str:

@@ -103,10 +103,10 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
         elif text.isascii() and text.replace(" ", "").isalpha():
             letters = text.replace(" ", "").lower()
             field = "name_initials" if len(letters) <= 4 else "name_pinyin"
-            persons = persons.filter(**{f"{field}__startswith": letters})
+            persons = persons.filter(**{f"{field}__prefix": letters})
             ordering = [field, "id"]
         else:
-            persons = persons.filter(name__startswith=text)
+            persons = persons.filter(name__prefix=text)
             ordering = ["name", "id"]
     if criteria.get("area"):
         persons = persons.filter(prefix_q("area_id", criteria["area"]))

@@ -1,0 +1,42 @@
+"""``field__prefix="5119"``: a prefix match that uses an index on every engine and in
+every collation.
+
+Area scoping and name search are prefix matches. A range ``code >= p AND code < p + '~'``
+is only right where strings compare by code point: under the ICU or glibc collations a
+Chinese PostgreSQL is usually created with (zh_CN.UTF-8, zh-Hans-CN), '~' is ignored at the
+first level and the range comes back empty. So:
+
+* PostgreSQL: ``LIKE 'p%'`` — Django gives every indexed CharField a ``varchar_pattern_ops``
+  ("_like") index, which serves LIKE prefixes whatever the database collation;
+* SQLite: a range up to ``p`` followed by U+10FFFF, exact under its BINARY collation,
+  where ``LIKE`` (case-insensitive) could not use the index at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+HIGHEST = "\U0010ffff"
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class Prefix(models.Lookup):
+    lookup_name = "prefix"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} LIKE %s", [*lhs_params, _escape_like(str(self.rhs)) + "%"]
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = str(self.rhs)
+        return f"{lhs} >= %s AND {lhs} < %s", [*lhs_params, prefix, *lhs_params, prefix + HIGHEST]
+
+
+models.CharField.register_lookup(Prefix)
+models.ForeignKey.register_lookup(Prefix)
