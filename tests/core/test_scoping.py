@@ -40,6 +40,7 @@ def test_like_wildcards_in_a_prefix_are_taken_literally(village):
 def test_the_postgresql_lane_runs_on_a_chinese_icu_collation(db):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT datlocprovider, daticulocale FROM pg_database WHERE datname = current_database()"
+            "SELECT datlocprovider, daticulocale FROM pg_database"
+            " WHERE datname = current_database()"
         )
         assert cursor.fetchone() == ("i", "zh-Hans-CN")
