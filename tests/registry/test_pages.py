@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from tests import factories
 from tongxing.registry import actions
 
 
@@ -18,3 +19,23 @@ def test_the_change_history_is_in_chinese_by_default(client, county, person):
     client.force_login(county)
     page = client.get(f"/persons/{person.pk}/").content.decode()
     assert "二级 → 一级" in page
+
+
+def test_the_overview_counts_by_category_grade_status_and_sub_area(client, township, village):
+    factories.make_person(village, certificate={"category": 1, "grade": 1})
+    factories.make_person(village, certificate={"category": 1, "grade": 2})
+    factories.make_person(
+        township, area_code=factories.NEXT_VILLAGE, certificate={"category": 4, "grade": 2}
+    )
+    gone = factories.make_person(village, certificate={"category": 5, "grade": 3})
+    actions.record_death(village, gone, dt.date(2024, 1, 1))
+    client.force_login(township)
+    summary = client.get("/").context["summary"]
+    assert (summary["total"], summary["deceased"], summary["moved_out"]) == (3, 1, 0)
+    assert summary["by_category"] == {1: 2, 4: 1}
+    assert summary["by_grade"] == {1: 1, 2: 2}
+    assert summary["by_certificate_status"] == {"valid": 3}
+    counts = {row["area"].code: row["count"] for row in summary["by_sub_area"]}
+    assert counts[factories.VILLAGE] == 2
+    assert counts[factories.NEXT_VILLAGE] == 1
+    assert sum(counts.values()) == 3
