@@ -35,6 +35,7 @@ def one_run(persons: int, plaintext: bool) -> dict[str, float]:
         "TONGXING_MASTER_KEY": "7e" * 32,
         "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
     }
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongxing.settings")
     import django
 
     django.setup()

@@ -58,6 +58,7 @@ def configure(db: str, persons: int, keep: bool) -> tuple[str, bool]:
 
 def run(db: str, persons: int, requests: int, keep: bool) -> list[tuple[str, float, float]]:
     where, fresh = configure(db, persons, keep)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongxing.settings")
     import django
 
     django.setup()
