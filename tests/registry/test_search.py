@@ -74,3 +74,22 @@ def test_a_page_of_results_costs_the_same_queries_for_3_or_30_persons(client, vi
     with CaptureQueriesContext(connection) as many:
         client.get("/persons/")
     assert len(many) == len(few)
+
+
+def test_a_county_officer_finds_by_pinyin_across_villages(client, county, cast, township):
+    factories.make_person(township, name="张山", area_code=factories.NEXT_VILLAGE)
+    client.force_login(county)
+    assert names(client, q="zs") == ["张三", "张山"]
+    assert names(client, q="张") == ["张三", "张山"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner needs the hint")
+def test_a_county_wide_name_search_is_driven_by_the_name_index(county, cast):
+    from tongxing.registry.queries import search_persons
+
+    queryset = search_persons(county, {"q": "zs"})
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "name_initials" in plan

@@ -94,6 +94,10 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
     """
     persons = persons_for(user).select_related("certificate", "area")
     text = (criteria.get("q") or "").strip()
+    # Across a city or county a name prefix narrows far more than the area does; within a
+    # township or village the area is the narrower one (see core.lookups.SelectivePrefix).
+    broad = user.area.level in (AreaLevel.CITY, AreaLevel.COUNTY)
+    name_match = "selective_prefix" if broad else "prefix"
     ordering = ["-id"]
     if text:
         compact = normalise_id_number(text)
@@ -104,10 +108,10 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
         elif text.isascii() and text.replace(" ", "").isalpha():
             letters = text.replace(" ", "").lower()
             field = "name_initials" if len(letters) <= 4 else "name_pinyin"
-            persons = persons.filter(**{f"{field}__prefix": letters})
+            persons = persons.filter(**{f"{field}__{name_match}": letters})
             ordering = [field, "id"]
         else:
-            persons = persons.filter(name__prefix=text)
+            persons = persons.filter(**{f"name__{name_match}": text})
             ordering = ["name", "id"]
     if criteria.get("area"):
         persons = persons.filter(prefix_q("area_id", criteria["area"]))
