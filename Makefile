@@ -52,8 +52,10 @@ messages: install
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore ".venv/*"
 
 bench: install-test
-	$(BIN)/python benchmarks/registry_search.py
 	$(BIN)/python benchmarks/demo_generation.py
+	$(BIN)/python benchmarks/registry_search.py --keep
+	$(BIN)/python benchmarks/crypto_primitives.py
+	$(BIN)/python benchmarks/crypto.py
 
 clean:
 	rm -rf $(VENV) var
