@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -275,15 +275,13 @@ def life_event(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404
     form_class, action, capability = EVENT_FORMS[LifeEventKind(kind)]
     person = queries.get_person_for_user(request.user, pk, capability)
-    extra = {"area_prefix": settings_city_prefix(request)} if form_class is forms.MoveForm else {}
+    extra = {"area_prefix": region_root_code(request)} if form_class is forms.MoveForm else {}
     form = form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             action(request.user, person, form.cleaned_data)
         except ValidationError as error:
             forms.apply_errors(form, error)
-        except PermissionDenied:
-            raise
         else:
             messages.success(
                 request, _("Recorded: %(event)s.") % {"event": LifeEventKind(kind).label}
@@ -296,7 +294,7 @@ def life_event(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     )
 
 
-def settings_city_prefix(request: HttpRequest) -> str:
+def region_root_code(request: HttpRequest) -> str:
     """Moves may go anywhere in the region, so offer every village of the city."""
     area = request.user.area
     while area.parent_id:
