@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tongxing.areas",
     "tongxing.accounts",
     "tongxing.registry",
+    "tongxing.benefits",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ class Command(BaseCommand):
             raise CommandError("prepare_demo creates demo accounts; it runs only with DEBUG on.")
         call_command("migrate", verbosity=0)
         call_command("load_region", settings.TONGXING_REGION)
+        call_command("load_parameters", settings.TONGXING_REGION)
         call_command("generate_demo", persons=persons, seed=seed)
         ensure_demo_accounts()
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
