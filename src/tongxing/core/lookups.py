@@ -32,14 +32,21 @@ class Prefix(models.Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} LIKE %s", [*lhs_params, _escape_like(str(self.rhs)) + "%"]
 
+    likelihood: float | None = None
+
     def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         prefix = str(self.rhs)
-        return f"{lhs} >= %s AND {lhs} < %s", [*lhs_params, prefix, *lhs_params, prefix + HIGHEST]
+        low, high = f"{lhs} >= %s", f"{lhs} < %s"
+        if self.likelihood is not None:
+            # Each bound on its own: SQLite does not look inside likelihood(a AND b).
+            low = f"likelihood({low}, {self.likelihood})"
+            high = f"likelihood({high}, {self.likelihood})"
+        return f"{low} AND {high}", [*lhs_params, prefix, *lhs_params, prefix + HIGHEST]
 
 
-class SelectivePrefix(Prefix):
-    """A prefix match the caller knows to be more selective than the other conditions.
+class RarePrefix(Prefix):
+    """A prefix the caller knows few rows match, compared with the other conditions.
 
     SQLite here is built without STAT4, so it cannot tell that "initials start with zs"
     keeps 1 row in 200 while "area starts with 5119" keeps them all; it picks the area
@@ -47,13 +54,19 @@ class SelectivePrefix(Prefix):
     column stays usable. PostgreSQL has real statistics and plans it on its own.
     """
 
-    lookup_name = "selective_prefix"
+    lookup_name = "rare_prefix"
+    likelihood = 0.01
 
-    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        sql, params = super().as_sqlite(compiler, connection)
-        return f"likelihood({sql}, 0.01)", params
+
+class CommonPrefix(Prefix):
+    """A prefix the caller knows many rows match (a surname within one village): let the
+    other conditions' index lead instead of walking every 张 in the city."""
+
+    lookup_name = "common_prefix"
+    likelihood = 0.9
 
 
 models.CharField.register_lookup(Prefix)
-models.CharField.register_lookup(SelectivePrefix)
+models.CharField.register_lookup(RarePrefix)
+models.CharField.register_lookup(CommonPrefix)
 models.ForeignKey.register_lookup(Prefix)

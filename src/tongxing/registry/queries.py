@@ -95,10 +95,12 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
     persons = persons_for(user).select_related("certificate", "area")
     text = (criteria.get("q") or "").strip()
     # Across a city or county a name prefix narrows far more than the area does; within a
-    # township or village the area is the narrower one (see core.lookups.SelectivePrefix).
+    # township or village the area is the narrower one (see core.lookups.RarePrefix).
     broad = user.area.level in (AreaLevel.CITY, AreaLevel.COUNTY)
-    name_match = "selective_prefix" if broad else "prefix"
-    ordering = ["-id"]
+    name_match = "rare_prefix" if broad else "common_prefix"
+    # Without a name to sort by, list by area then registration: the order of the area
+    # index the scope already walks, so a city-wide page needs no sort of a million rows.
+    ordering = ["area_id", "id"]
     if text:
         compact = normalise_id_number(text)
         if len(compact) == 18 and compact[:17].isdigit():
