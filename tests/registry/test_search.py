@@ -93,3 +93,14 @@ def test_a_county_wide_name_search_is_driven_by_the_name_index(county, cast):
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "name_initials" in plan
+
+
+def test_past_the_count_cap_the_page_asks_for_a_narrower_search(client, village, cast, monkeypatch):
+    from tongxing.core.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    client.force_login(village)
+    response = client.get("/persons/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["page"].paginator.capped is True
+    assert "More than 2 persons found" in response.content.decode()
+    assert len(response.context["page"]) == 3  # pages run up to the cap + 1 rows counted

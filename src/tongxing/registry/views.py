@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from tongxing.accounts.roles import Capability
 from tongxing.core import audit
 from tongxing.core.models import AuditAction, AuditEvent
+from tongxing.core.pagination import CappedPaginator
 from tongxing.registry import actions, forms, queries
 from tongxing.registry.models import Category, CertificateStatus, Grade, LifeEventKind, Person
 
@@ -41,7 +41,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     queries.require(request.user, Capability.VIEW_REGISTRY)
     form = forms.SearchForm(request.GET or None, user_area=request.user.area)
     criteria = form.cleaned_data if form.is_valid() else {}
-    paginator = Paginator(
+    paginator = CappedPaginator(
         queries.search_persons(request.user, criteria), settings.TONGXING_PAGE_SIZE
     )
     page = paginator.get_page(request.GET.get("page"))
