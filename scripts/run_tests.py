@@ -78,7 +78,7 @@ def main() -> int:
     )
     results.append(
         run(
-            "lint",
+            "format",
             [str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "scripts"],
             base_env,
         )
