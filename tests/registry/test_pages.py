@@ -39,3 +39,18 @@ def test_the_overview_counts_by_category_grade_status_and_sub_area(client, towns
     assert counts[factories.VILLAGE] == 2
     assert counts[factories.NEXT_VILLAGE] == 1
     assert sum(counts.values()) == 3
+
+
+def test_a_certificate_past_its_term_is_flagged_for_renewal(client, village):
+    person = factories.make_person(
+        village, certificate={"issue_date": dt.date(2015, 1, 10)}
+    )  # valid until 2025-01-10
+    client.force_login(village)
+    page = client.get(f"/persons/{person.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Expired: the certificate is due for renewal." in page
+
+
+def test_a_certificate_within_its_term_is_not_flagged(client, village, person):
+    client.force_login(village)
+    page = client.get(f"/persons/{person.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Expired" not in page

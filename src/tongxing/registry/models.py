@@ -248,6 +248,10 @@ class DisabilityCertificate(models.Model):
     def multiple_kinds_display(self) -> str:
         return "、".join(str(Category(k).label) for k in self.multiple_kinds)
 
+    def expired_on(self, day: dt.date) -> bool:
+        """Past its term on ``day`` while still marked valid: renewal is overdue."""
+        return self.status == CertificateStatus.VALID and self.valid_until < day
+
     @property
     def is_severe(self) -> bool:
         return self.grade in (1, 2)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxing.accounts.roles import Capability
@@ -61,6 +62,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, person: Person, revealed: bool = False) -> dict:
+    certificate = getattr(person, "certificate", None)
     members = (
         queries.persons_for(request.user)
         .filter(household_id=person.household_id)
@@ -71,7 +73,9 @@ def _detail_context(request: HttpRequest, person: Person, revealed: bool = False
     )
     return {
         "person": person,
-        "certificate": getattr(person, "certificate", None),
+        "certificate": certificate,
+        "certificate_expired": certificate is not None
+        and certificate.expired_on(timezone.localdate()),
         "members": members,
         "household_statuses": person.household.statuses.all() if person.household_id else [],
         "events": person.life_events.select_related("recorded_by"),
