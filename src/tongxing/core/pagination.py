@@ -19,8 +19,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # A LIMITed subquery: the database stops at cap + 1 rows.
-        return self.object_list[: self.cap + 1].count()
+        # A LIMITed subquery of bare ids, unordered: the database stops at cap + 1 rows
+        # and neither sorts nor joins what the page itself needs.
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

@@ -98,6 +98,9 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
     # township or village the area is the narrower one (see core.lookups.RarePrefix).
     broad = user.area.level in (AreaLevel.CITY, AreaLevel.COUNTY)
     name_match = "rare_prefix" if broad else "common_prefix"
+    # Likewise a category, grade or status holds many of a village's rows but few of the
+    # city's: within a township or village let the area index lead.
+    equals = "exact" if broad else "common"
     # Without a name to sort by, list by area then registration: the order of the area
     # index the scope already walks, so a city-wide page needs no sort of a million rows.
     ordering = ["area_id", "id"]
@@ -118,13 +121,15 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
     if criteria.get("area"):
         persons = persons.filter(prefix_q("area_id", criteria["area"]))
     if criteria.get("category"):
-        persons = persons.filter(certificate__category=criteria["category"])
+        persons = persons.filter(**{f"certificate__category__{equals}": criteria["category"]})
     if criteria.get("grade"):
-        persons = persons.filter(certificate__grade=criteria["grade"])
+        persons = persons.filter(**{f"certificate__grade__{equals}": criteria["grade"]})
     if criteria.get("certificate_status"):
-        persons = persons.filter(certificate__status=criteria["certificate_status"])
+        persons = persons.filter(
+            **{f"certificate__status__{equals}": criteria["certificate_status"]}
+        )
     if criteria.get("status"):
-        persons = persons.filter(status=criteria["status"])
+        persons = persons.filter(**{f"status__{equals}": criteria["status"]})
     if criteria.get("age") in AGE_BANDS:
         youngest, oldest = AGE_BANDS[criteria["age"]]
         today = timezone.localdate()
