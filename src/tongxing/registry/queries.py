@@ -21,6 +21,7 @@ from tongxing.accounts.roles import Capability
 from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
 from tongxing.core import audit
 from tongxing.core.idnumbers import normalise_id_number
+from tongxing.core.lookups import CodePointOrder
 from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
 from tongxing.registry.models import Household, Person
@@ -114,10 +115,10 @@ def search_persons(user: User, criteria: dict[str, Any]) -> QuerySet[Person]:
             letters = text.replace(" ", "").lower()
             field = "name_initials" if len(letters) <= 4 else "name_pinyin"
             persons = persons.filter(**{f"{field}__{name_match}": letters})
-            ordering = [field, "id"]
+            ordering = [CodePointOrder(field), "id"]
         else:
             persons = persons.filter(**{f"name__{name_match}": text})
-            ordering = ["name", "id"]
+            ordering = [CodePointOrder("name"), "id"]
     if criteria.get("area"):
         persons = persons.filter(prefix_q("area_id", criteria["area"]))
     if criteria.get("category"):
