@@ -25,6 +25,8 @@ class Capability(enum.Enum):
     MANAGE_CERTIFICATE = "manage_certificate"  # re-assess, renew, reissue, freeze, cancel
     REVEAL_IDENTIFIERS = "reveal_identifiers"
     VIEW_AUDIT = "view_audit"
+    VIEW_PARAMETERS = "view_parameters"  # the policy parameters and their history
+    MANAGE_PARAMETERS = "manage_parameters"  # propose, approve, reject, confirm a value
 
 
 _REGISTRY_STAFF = {
@@ -38,8 +40,18 @@ _REGISTRY_STAFF = {
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF),
     Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF),
-    Role.COUNTY_OFFICER: frozenset(_REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE}),
-    Role.CITY_OFFICER: frozenset(_REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE}),
+    Role.COUNTY_OFFICER: frozenset(
+        _REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE, Capability.VIEW_PARAMETERS}
+    ),
+    # The benefit standards are set city-wide, so only the city federation changes them.
+    Role.CITY_OFFICER: frozenset(
+        _REGISTRY_STAFF
+        | {
+            Capability.MANAGE_CERTIFICATE,
+            Capability.VIEW_PARAMETERS,
+            Capability.MANAGE_PARAMETERS,
+        }
+    ),
     Role.DEPARTMENT: frozenset(),
     Role.PROVIDER: frozenset(),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),

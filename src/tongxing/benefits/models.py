@@ -9,6 +9,7 @@ approves. Only approved values are ever in force.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -83,6 +84,26 @@ class ParameterValue(models.Model):
     note = models.TextField(_("note"), blank=True)
     origin = models.CharField(_("origin"), max_length=10, choices=Origin.choices)
     status = models.CharField(_("status"), max_length=10, choices=ValueStatus.choices)
+    # Set for values proposed in the app; file values are reviewed as code instead.
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
 
     class Meta:
         ordering = ["parameter", "effective_from"]

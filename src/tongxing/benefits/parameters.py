@@ -116,6 +116,22 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 
 
+def read_value_text(unit: str, text: str) -> Any:
+    """A value typed into a form, read as the loader reads a file's ``value:`` (so "110"
+    is a whole number, "1.6" a decimal, "true" a yes, "[1, 2]" a list), for
+    :func:`encode_value` to check against the unit. Grades may also be typed as "1, 2"."""
+    text = text.strip()
+    if unit == Unit.GRADE_LIST and not text.startswith("["):
+        text = f"[{text}]"
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError:
+        return text  # not YAML: encode_value names it as not fitting the unit
+    finally:
+        loader.dispose()
+
+
 # --- checking -------------------------------------------------------------------------------
 
 

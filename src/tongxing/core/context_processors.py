@@ -26,4 +26,5 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_view_registry": signed_in and user.can(Capability.VIEW_REGISTRY),
         "can_edit_registry": signed_in and user.can(Capability.EDIT_REGISTRY),
         "can_view_audit": signed_in and user.can(Capability.VIEW_AUDIT),
+        "can_view_parameters": signed_in and user.can(Capability.VIEW_PARAMETERS),
     }
