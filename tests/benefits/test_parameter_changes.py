@@ -137,6 +137,14 @@ def test_confirm_verified_records_source(parameter, city):
     assert value_on(KEY, NEW_DAY).verified
 
 
+def test_reloading_the_region_pack_keeps_a_confirmation_made_in_the_app(parameter, city):
+    value = parameter.values.get(effective_from=dt.date(2024, 7, 1))
+    actions.confirm_verified(city, value, "川民规〔2024〕1号 第三条")
+    load_parameters("sichuan-bazhong")
+    value.refresh_from_db()
+    assert (value.verified, value.source) == (True, "川民规〔2024〕1号 第三条")
+
+
 def test_value_on_before_first_value_still_fails(proposed, city2):
     actions.approve_value(city2, proposed)
     with pytest.raises(ParameterLookupError):

@@ -500,6 +500,10 @@ def load_parameters(slug: str) -> LoadReport:
             }
             label = f"from {value.effective_from}"
             row = current.pop(value.effective_from, None)
+            if row is not None and row.verified and not value.verified and row.value == value.value:
+                # Confirmed in the app against the official text (an audited action): the
+                # file's older "unverified" must not undo that; the file should catch up.
+                wanted_value |= {"verified": True, "source": row.source}
             if row is None:
                 row = ParameterValue.objects.create(
                     parameter=parameter,
