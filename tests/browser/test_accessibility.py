@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import CHROMIUM, Session, make_household
+from tests.browser.conftest import CHROMIUM, REGION, Session, make_household
+from tongxing.benefits.models import Parameter
+from tongxing.benefits.parameters import load_parameters
 from tongxing.registry.models import LifeEventKind
 
 pytestmark = [
@@ -132,6 +134,7 @@ class Case:
     then: Callable[[Session], object] | None = None  # a form to submit on the page
     lands_on: str | None = None  # the path the browser must end on
     needs_person: bool = False
+    needs_parameters: bool = False  # "{param}" / "{value}": the living-subsidy amount
 
 
 def submit(session: Session, button: str = "main form button[type=submit]") -> None:
@@ -185,6 +188,11 @@ CASES = [
     Case("not-found", "county", "/persons/999999/", 404),
     Case("not-found-anonymous", None, "/no-such-page/", 404),
     Case("forbidden", "village", "/persons/{pk}/events/freeze/", 403, needs_person=True),
+    Case("parameters", "city", "/parameters/", needs_parameters=True),
+    Case("parameters-county", "county", "/parameters/", needs_parameters=True),
+    Case("parameter", "city", "/parameters/{param}/", needs_parameters=True),
+    Case("parameter-propose", "city", "/parameters/{param}/propose/", needs_parameters=True),
+    Case("parameter-confirm", "city", "/parameters/values/{value}/confirm/", needs_parameters=True),
 ]
 
 MODES = ("zh", "large-contrast", "en")
@@ -250,6 +258,10 @@ def test_page_is_accessible(case: Case, request, open_session):
             request.getfixturevalue("village"), request.getfixturevalue("county")
         )
         path = path.format(pk=head.pk)
+    if case.needs_parameters:
+        load_parameters(REGION)
+        parameter = Parameter.objects.get(key="subsidies.living.amount")
+        path = path.format(param=parameter.pk, value=parameter.values.get().pk)
     session = open_session(user)
     failures = []
     for mode in MODES:
