@@ -118,6 +118,18 @@ def _lock_proposal(actor: User, value: ParameterValue) -> ParameterValue:
     return row
 
 
+def _record_update(actor: User, row: ParameterValue, what: str, before: dict, after: dict) -> None:
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        object_type=OBJECT_TYPE,
+        object_id=row.pk,
+        summary=f"{row.parameter.key} from {row.effective_from} {what}",
+        changes=audit.diff(before, after),
+        source=SOURCE,
+    )
+
+
 def _decide(actor: User, row: ParameterValue, status: str, reason: str) -> ParameterValue:
     before = {"status": row.status, "decision_reason": row.decision_reason}
     row.status = status
@@ -125,15 +137,7 @@ def _decide(actor: User, row: ParameterValue, status: str, reason: str) -> Param
     row.decided_at = timezone.now()
     row.decision_reason = reason
     row.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit.record(
-        actor,
-        AuditAction.UPDATE,
-        object_type=OBJECT_TYPE,
-        object_id=row.pk,
-        summary=f"{row.parameter.key} from {row.effective_from} {status}",
-        changes=audit.diff(before, {"status": status, "decision_reason": reason}),
-        source=SOURCE,
-    )
+    _record_update(actor, row, status, before, {"status": status, "decision_reason": reason})
     return row
 
 
@@ -176,13 +180,5 @@ def confirm_verified(actor: User, value: ParameterValue, source: str) -> Paramet
     row.verified = True
     row.source = source
     row.save(update_fields=["verified", "source"])
-    audit.record(
-        actor,
-        AuditAction.UPDATE,
-        object_type=OBJECT_TYPE,
-        object_id=row.pk,
-        summary=f"{row.parameter.key} from {row.effective_from} verified",
-        changes=audit.diff(before, {"verified": True, "source": source}),
-        source=SOURCE,
-    )
+    _record_update(actor, row, "verified", before, {"verified": True, "source": source})
     return row

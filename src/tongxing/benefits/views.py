@@ -122,7 +122,7 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "benefits/propose.html", {"form": form, "parameter": parameter})
 
 
-def _decision(request: HttpRequest, pk: int, form_class, template: str, act, done: str):
+def _decision(request: HttpRequest, pk: int, form_class, title: str, button: str, act, done: str):
     require(request.user, Capability.MANAGE_PARAMETERS)
     value = get_object_or_404(ParameterValue.objects.select_related("parameter"), pk=pk)
     # Approving posts no fields, so an empty POST must still bind the form.
@@ -136,7 +136,17 @@ def _decision(request: HttpRequest, pk: int, form_class, template: str, act, don
             messages.success(request, done)
             return redirect("benefits:parameter_detail", pk=value.parameter_id)
     value.shown = display_value(value.parameter.unit, value.value)
-    return render(request, template, {"form": form, "value": value, "parameter": value.parameter})
+    return render(
+        request,
+        "benefits/value_decision.html",
+        {
+            "form": form,
+            "value": value,
+            "parameter": value.parameter,
+            "title": title,
+            "button": button,
+        },
+    )
 
 
 @login_required
@@ -145,7 +155,8 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.DecisionForm,
-        "benefits/approve.html",
+        _("Approve this value"),
+        _("Approve"),
         lambda value, data: actions.approve_value(request.user, value),
         _("The value is approved and in force from its date."),
     )
@@ -157,7 +168,8 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.RejectForm,
-        "benefits/reject.html",
+        _("Reject this value"),
+        _("Reject"),
         lambda value, data: actions.reject_value(request.user, value, data["reason"]),
         _("The value is rejected."),
     )
@@ -169,7 +181,8 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.ConfirmForm,
-        "benefits/confirm.html",
+        _("Confirm this value as verified"),
+        _("Confirm"),
         lambda value, data: actions.confirm_verified(request.user, value, data["source"]),
         _("The value is marked as verified."),
     )
