@@ -20,8 +20,8 @@ from tongxing.benefits.parameters import (
 from tongxing.core.models import AuditAction, AuditEvent
 
 REGION = "sichuan-bazhong"
-PACK_PARAMETERS = 16
-PACK_VALUES = 20
+PACK_PARAMETERS = 38
+PACK_VALUES = 32
 
 GOOD = """\
 description: A test amount
@@ -101,8 +101,8 @@ def test_the_load_parameters_command_reports_what_it_did(db, capsys):
     call_command("load_parameters", REGION)
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        f"{REGION}: parameters 16 created, 0 changed, 0 removed; "
-        "values 20 created, 0 changed, 0 removed",
+        f"{REGION}: parameters {PACK_PARAMETERS} created, 0 changed, 0 removed; "
+        f"values {PACK_VALUES} created, 0 changed, 0 removed",
         f"{REGION}: parameters 0 created, 0 changed, 0 removed; "
         "values 0 created, 0 changed, 0 removed",
     ]
@@ -406,6 +406,7 @@ def test_every_problem_in_every_file_is_listed_at_once(db, pack):
     assert [str(p) for p in caught.value.problems] == [
         "test/parameters/a/one.yaml line 3: metadata.unit: unknown unit 'yuan' (one of: "
         "CNY_per_month, CNY_per_year, percent, multiple, years, months, persons, boolean, "
+        "month_of_year, "
         "grade_list)",
         "test/parameters/b/two.yaml line 6: values.2020-01-01.source: missing source document",
     ]

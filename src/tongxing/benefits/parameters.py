@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -45,7 +46,10 @@ from tongxing.core import audit
 from tongxing.core.models import AuditAction
 
 PARAMETERS_DIR = "parameters"
-TOP_KEYS = ("description", "metadata", "values")
+# ``not_found`` declares a parameter whose value the sources do not give: the file may then
+# hold no values, and every rule that needs it reports "no value in force" instead of
+# paying a guessed figure; a city officer proposes the first value in the app.
+TOP_KEYS = ("description", "metadata", "values", "not_found")
 METADATA_KEYS = ("unit", "reference")
 VALUE_KEYS = ("value", "source", "verified", "note")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -203,6 +207,10 @@ def encode_value(unit: str, raw: Any) -> tuple[Any, str | None]:
         if raw < 0:
             return None, f"negative value {raw} is not allowed (unit {unit})"
         return raw, None
+    if unit == Unit.MONTH_OF_YEAR:
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 12:
+            return None, f"{raw!r} is not a month of the year (1–12)"
+        return raw, None
     if unit == Unit.BOOLEAN:
         if not isinstance(raw, bool):
             return None, f"{raw!r} is not true or false (unit {unit})"
@@ -241,12 +249,26 @@ def _key_for(path: Path, root: Path) -> tuple[str, str | None]:
 
 
 def _check_values(
-    values: Any, unit: str | None, file: str, lines: dict[int, dict[Any, int]]
+    values: Any,
+    unit: str | None,
+    file: str,
+    lines: dict[int, dict[Any, int]],
+    *,
+    declared_missing: bool = False,
 ) -> tuple[list[ValueSpec], list[Problem]]:
     problems: list[Problem] = []
     specs: list[ValueSpec] = []
+    if declared_missing and values == {}:
+        return [], []
     if not isinstance(values, dict) or not values:
-        return [], [Problem(file, "values", "missing: give at least one dated value")]
+        return [], [
+            Problem(
+                file,
+                "values",
+                "missing: give at least one dated value (or say under not_found what is "
+                "missing and write values: {})",
+            )
+        ]
     value_lines = lines.get(id(values), {})
     for date_key, entry in values.items():
         key = f"values.{date_key}"
@@ -369,7 +391,12 @@ def _check_file(path: Path, root: Path, pack: Path) -> tuple[ParameterSpec | Non
     reference = metadata.get("reference")
     if not isinstance(reference, str) or not reference.strip():
         problems.append(Problem(file, "metadata.reference", "missing legal reference"))
-    values, value_problems = _check_values(data.get("values"), unit, file, loader.lines)
+    not_found = data.get("not_found")
+    if not_found is not None and (not isinstance(not_found, str) or not not_found.strip()):
+        problems.append(Problem(file, "not_found", "must say what is missing and where to look"))
+    values, value_problems = _check_values(
+        data.get("values"), unit, file, loader.lines, declared_missing=bool(not_found)
+    )
     problems.extend(value_problems)
     if problems:
         return None, problems
@@ -581,45 +608,73 @@ class ParameterAt:
     note: str = ""
 
 
-def value_on(key: str, day: dt.date) -> ParameterAt:
-    """The approved value of ``key`` in force on ``day``: the latest value dated on or
-    before ``day`` (OpenFisca's ``_get_at_instant``). Raises :class:`ParameterLookupError`
-    if the key is unknown, ``day`` is before the first value, or the parameter has ended."""
-    # A datetime is a date in Python; refusing it keeps time zones out of legal dates.
-    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
-        raise TypeError(f"value_on needs a date, not {type(day).__name__}")
-    row = (
-        ParameterValue.objects.filter(
-            parameter__key=key, status=ValueStatus.APPROVED, effective_from__lte=day
+class ParameterSet:
+    """Every approved value of some (or all) parameters, read in one query, for jobs that
+    look up many keys on many dates (a payroll month and its back months)."""
+
+    def __init__(self, rows: dict[str, tuple[str, list[ParameterValue]]]) -> None:
+        self._rows = rows  # key -> (unit, approved values by ascending date)
+
+    @classmethod
+    def load(cls, keys: Iterable[str] | None = None) -> ParameterSet:
+        values = (
+            ParameterValue.objects.filter(status=ValueStatus.APPROVED)
+            .select_related("parameter")
+            .order_by("parameter__key", "effective_from")
         )
-        .select_related("parameter")
-        .order_by("-effective_from")
-        .first()
-    )
-    if row is None:
-        first = (
-            ParameterValue.objects.filter(parameter__key=key, status=ValueStatus.APPROVED)
-            .order_by("effective_from")
-            .values_list("effective_from", flat=True)
-            .first()
+        if keys is not None:
+            values = values.filter(parameter__key__in=list(keys))
+        rows: dict[str, tuple[str, list[ParameterValue]]] = {}
+        for row in values:
+            rows.setdefault(row.parameter.key, (row.parameter.unit, []))[1].append(row)
+        declared = (
+            Parameter.objects.all()
+            if keys is None
+            else Parameter.objects.filter(key__in=list(keys))
         )
-        if first is None:
+        for key, unit in declared.values_list("key", "unit"):
+            rows.setdefault(key, (unit, []))
+        return cls(rows)
+
+    def at(self, key: str, day: dt.date) -> ParameterAt:
+        """The approved value of ``key`` in force on ``day``: the latest value dated on or
+        before ``day`` (OpenFisca's ``_get_at_instant``). Raises
+        :class:`ParameterLookupError` if the key is unknown or has no value, ``day`` is
+        before the first value, or the parameter has ended."""
+        # A datetime is a date in Python; refusing it keeps time zones out of legal dates.
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise TypeError(f"a parameter lookup needs a date, not {type(day).__name__}")
+        if key not in self._rows:
             raise ParameterLookupError(
-                f"no parameter {key!r} has an approved value (is the region pack loaded? "
-                "run manage.py load_parameters)"
+                f"no parameter {key!r} (is the region pack loaded? run manage.py load_parameters)"
             )
-        raise ParameterLookupError(f"{key} has no value in force on {day}: it starts on {first}")
-    if row.value is None:
-        raise ParameterLookupError(
-            f"{key} has no value in force on {day}: it ended on {row.effective_from}"
-            " (the last day in force was the day before)"
+        unit, values = self._rows[key]
+        if not values:
+            raise ParameterLookupError(
+                f"{key} has no approved value yet: the sources did not give one, so a city "
+                "officer must propose it"
+            )
+        row = next((v for v in reversed(values) if v.effective_from <= day), None)
+        if row is None:
+            raise ParameterLookupError(
+                f"{key} has no value in force on {day}: it starts on {values[0].effective_from}"
+            )
+        if row.value is None:
+            raise ParameterLookupError(
+                f"{key} has no value in force on {day}: it ended on {row.effective_from}"
+                " (the last day in force was the day before)"
+            )
+        return ParameterAt(
+            key=key,
+            value=decode_value(unit, row.value),
+            unit=unit,
+            effective_from=row.effective_from,
+            source=row.source,
+            verified=row.verified,
+            note=row.note,
         )
-    return ParameterAt(
-        key=key,
-        value=decode_value(row.parameter.unit, row.value),
-        unit=row.parameter.unit,
-        effective_from=row.effective_from,
-        source=row.source,
-        verified=row.verified,
-        note=row.note,
-    )
+
+
+def value_on(key: str, day: dt.date) -> ParameterAt:
+    """The approved value of ``key`` in force on ``day`` (see :meth:`ParameterSet.at`)."""
+    return ParameterSet.load([key]).at(key, day)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxing.core.fields import BlindIndexField, EncryptedTextField, index_values
@@ -88,6 +89,7 @@ class Household(models.Model):
 class HouseholdStatusKind(models.TextChoices):
     DIBAO = "dibao", _("Minimum living guarantee (低保)")
     TEKUN = "tekun", _("Extreme poverty support (特困)")
+    LOW_INCOME = "low_income", _("Low-income household (低保边缘)")
 
 
 class HouseholdStatus(models.Model):
@@ -100,6 +102,9 @@ class HouseholdStatus(models.Model):
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=100, blank=True)
+    # When the period was written, as opposed to the dates it covers: a 低保 end recorded
+    # late makes the payroll look back and recover what was paid after it.
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
     class Meta:
         ordering = ["-start_date"]
@@ -289,3 +294,58 @@ class LifeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.effective_date}"
+
+
+class PersonFactKind(models.TextChoices):
+    """Dated facts that other departments hold and the benefit rules need."""
+
+    WORK_INJURY_NURSING = "work_injury_nursing", _("Work-injury nursing allowance (工伤护理费)")
+    ELDERLY_CARE = "elderly_care", _("Elderly care subsidy (老年人护理补贴)")
+    SCHOOL = "school", _("Enrolled in school")
+    MOTORISED_WHEELCHAIR = "motor_wheelchair", _("Holds a licensed motorised wheelchair")
+    RESIDENT_PENSION = "resident_pension", _("Enrolled in the urban-rural resident pension")
+
+
+class SchoolLevel(models.TextChoices):
+    PRESCHOOL = "preschool", _("Pre-school")
+    PRIMARY = "primary", _("Primary school")
+    JUNIOR = "junior", _("Junior secondary school")
+    SENIOR = "senior", _("Senior secondary or vocational school")
+    HIGHER = "higher", _("College or university")
+
+
+class PersonFact(models.Model):
+    """A fact about a person that holds from ``start_date`` to ``end_date`` (inclusive),
+    as a department reported it: an allowance and its monthly amount, a school level, an
+    insurance enrolment. Kept dated so a past month's decision can be explained again."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="facts", verbose_name=_("person")
+    )
+    kind = models.CharField(_("fact"), max_length=20, choices=PersonFactKind.choices)
+    # Monthly amount in yuan for allowances; empty for yes/no facts.
+    amount = models.DecimalField(
+        _("amount per month"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    # The school level for SCHOOL; empty otherwise.
+    level = models.CharField(_("level"), max_length=10, choices=SchoolLevel.choices, blank=True)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "-start_date"]
+        verbose_name = _("person fact")
+        verbose_name_plural = _("person facts")
+        indexes = [models.Index(fields=["kind", "person"], name="person_fact_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="person_fact_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date}–{self.end_date or ''}"

@@ -1,0 +1,173 @@
+"""One row of facts per person on one day, as an Ibis expression over the input tables.
+
+The rules read only these columns. Every fact is "as it stood on ``day``": a certificate
+re-assessed later has its earlier grade, a 低保 period counts only while in force, a death
+or a move out counts from its date. Written with joins and group-bys only, so the same
+expression runs on DuckDB here and on Spark past one machine (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from tongxing.benefits.inputs import CERTIFICATE_FIELDS, Inputs
+
+ACTIVE_CERTIFICATE = ("valid", "renewing")
+PHYSICAL = 4
+MULTIPLE = 7
+
+# The facts a what-if may change, with the type each takes.
+ADJUSTABLE_FACTS: dict[str, str] = {
+    "category": "int64",
+    "grade": "int64",
+    "age": "int64",
+    "cert_active": "boolean",
+    "alive": "boolean",
+    "resident": "boolean",
+    "dibao": "boolean",
+    "tekun": "boolean",
+    "low_income": "boolean",
+    "work_injury_nursing_fen": "int64",
+    "elderly_care_fen": "int64",
+    "school_level": "string",
+    "motor_wheelchair": "boolean",
+    "resident_pension": "boolean",
+}
+
+
+def memtables(inputs: Inputs) -> dict[str, ir.Table]:
+    return {name: ibis.memtable(table) for name, table in inputs.tables.items()}
+
+
+def _in_force(table: ir.Table, day: dt.date) -> ir.BooleanValue:
+    return (table.start_date <= day) & (table.end_date.isnull() | (table.end_date >= day))
+
+
+def _certificate_on(t: dict[str, ir.Table], day: dt.date) -> ir.Table:
+    """The certificate's status, category, grade and term on ``day``."""
+    cert = t["certificates"]
+    later = t["certificate_history"].filter(t["certificate_history"].effective_date > day)
+    result = cert
+    for name in CERTIFICATE_FIELDS:
+        before = later[f"{name}_before"]
+        changed = later.filter(before.notnull())
+        # The value replaced by the first change after ``day`` is the value on ``day``.
+        first = changed.group_by("person_id").aggregate(
+            **{f"{name}_then": changed[f"{name}_before"].argmin(changed.effective_date)}
+        )
+        result = result.left_join(first, "person_id").drop("person_id_right")
+        result = result.mutate(**{name: ibis.coalesce(result[f"{name}_then"], result[name])}).drop(
+            f"{name}_then"
+        )
+    return result
+
+
+def _household_flags(t: dict[str, ir.Table], day: dt.date) -> ir.Table:
+    statuses = t["household_statuses"]
+    current = statuses.filter(_in_force(statuses, day))
+    return current.group_by("household_id").aggregate(
+        dibao=(current.kind == "dibao").any(),
+        tekun=(current.kind == "tekun").any(),
+        low_income=(current.kind == "low_income").any(),
+    )
+
+
+def _person_facts(t: dict[str, ir.Table], day: dt.date) -> ir.Table:
+    facts = t["facts"]
+    current = facts.filter(_in_force(facts, day))
+    kind = current.kind
+    return current.group_by("person_id").aggregate(
+        work_injury_nursing_fen=current.amount_fen.max(where=kind == "work_injury_nursing"),
+        elderly_care_fen=current.amount_fen.max(where=kind == "elderly_care"),
+        school_level=current.level.max(where=kind == "school"),
+        motor_wheelchair=(kind == "motor_wheelchair").any(),
+        resident_pension=(kind == "resident_pension").any(),
+    )
+
+
+def _claims(t: dict[str, ir.Table], day: dt.date, benefit_codes: tuple[str, ...]) -> ir.Table:
+    claims = t["claims"]
+    month = day.replace(day=1)
+    current = claims.filter(
+        (claims.start_month <= month) & (claims.ended_on.isnull() | (claims.ended_on >= day))
+    )
+    return current.group_by("person_id").aggregate(
+        **{f"claim_{code}": (current.benefit == code).any() for code in benefit_codes}
+    )
+
+
+def age_on(birth: ir.DateValue, day: dt.date) -> ir.IntegerValue:
+    had_birthday = (birth.month() < day.month) | (
+        (birth.month() == day.month) & (birth.day() <= day.day)
+    )
+    return (day.year - birth.year()) - ibis.ifelse(had_birthday, 0, 1)
+
+
+def facts_on(
+    t: dict[str, ir.Table],
+    day: dt.date,
+    benefit_codes: tuple[str, ...],
+    overrides: dict[str, Any] | None = None,
+) -> ir.Table:
+    """Each person's facts on ``day``; ``overrides`` replaces facts for a what-if."""
+    p = t["persons"]
+    moves = t["moves_out"]
+    cert = _certificate_on(t, day)
+    rows = (
+        p.left_join(moves, "person_id")
+        .drop("person_id_right")
+        .left_join(cert.rename(cert_status="status"), "person_id")
+        .drop("person_id_right")
+        .left_join(_household_flags(t, day), "household_id")
+        .drop("household_id_right")
+        .left_join(_person_facts(t, day), "person_id")
+        .drop("person_id_right")
+        .left_join(_claims(t, day, benefit_codes), "person_id")
+        .drop("person_id_right")
+    )
+    has_certificate = rows.grade.notnull()
+    columns: dict[str, Any] = {
+        "person_id": rows.person_id,
+        "village": rows.village,
+        "township": rows.village.substr(0, 9),
+        "day": ibis.literal(day),
+        "age": age_on(rows.birth_date, day),
+        # Deceased or moved out *on* ``day`` still counts as there that day.
+        "alive": (rows.status != "deceased")
+        | (rows.date_of_death.notnull() & (rows.date_of_death >= day)),
+        "resident": (rows.status != "moved_out")
+        | (rows.moved_out_on.notnull() & (rows.moved_out_on >= day)),
+        "has_certificate": has_certificate,
+        "cert_status": rows.cert_status,
+        "valid_until": rows.valid_until,
+        "cert_active": has_certificate
+        & rows.cert_status.isin(ACTIVE_CERTIFICATE)
+        & (rows.issue_date <= day)
+        & (rows.valid_until >= day),
+        "category": rows.category,
+        "physical": (rows.category == PHYSICAL)
+        | ((rows.category == MULTIPLE) & rows.multiple_detail.contains(str(PHYSICAL))),
+        "grade": rows.grade,
+        "dibao": rows.dibao.fill_null(False),
+        "tekun": rows.tekun.fill_null(False),
+        "low_income": rows.low_income.fill_null(False),
+        "work_injury_nursing_fen": rows.work_injury_nursing_fen.fill_null(0),
+        "elderly_care_fen": rows.elderly_care_fen.fill_null(0),
+        "school_level": rows.school_level,
+        "motor_wheelchair": rows.motor_wheelchair.fill_null(False),
+        "resident_pension": rows.resident_pension.fill_null(False),
+    }
+    for code in benefit_codes:
+        columns[f"claim_{code}"] = rows[f"claim_{code}"].fill_null(False)
+    for name, value in (overrides or {}).items():
+        if name not in ADJUSTABLE_FACTS and not name.startswith("claim_"):
+            raise ValueError(f"{name!r} is not a fact a what-if can change")
+        kind = ADJUSTABLE_FACTS.get(name, "boolean")
+        columns[name] = ibis.literal(value, type=kind)
+        if name == "category":
+            columns["physical"] = ibis.literal(value == PHYSICAL)
+    return rows.select(**columns)

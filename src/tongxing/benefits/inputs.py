@@ -1,0 +1,270 @@
+"""The registry columns the benefit rules read, as Arrow tables for one scope.
+
+A scope is an area (a county's payroll, the whole city in a benchmark) or a few persons
+(one person's explanation). Both read the same columns with the same SQL, so an
+explanation is computed from exactly what the payroll computes from.
+
+Certificate history comes from the life events: each event's ``details`` holds the
+values before and after, so "the grade on 1 March" is the value before the first change
+after 1 March, or the current grade if nothing changed since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.utils import timezone
+
+from tongxing.core.arrowio import fetch_arrow
+
+CERTIFICATE_FIELDS = ("status", "category", "grade", "issue_date", "valid_until")
+CERT_PREFIX = "certificate."
+
+PERSONS = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("village", pa.string()),
+        ("birth_date", pa.date32()),
+        ("status", pa.string()),
+        ("date_of_death", pa.date32()),
+        ("household_id", pa.int64()),
+    ]
+)
+CERTIFICATES = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("category", pa.int64()),
+        ("multiple_detail", pa.string()),
+        ("grade", pa.int64()),
+        ("status", pa.string()),
+        ("issue_date", pa.date32()),
+        ("valid_until", pa.date32()),
+    ]
+)
+EVENTS = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("kind", pa.string()),
+        ("effective_date", pa.date32()),
+        ("details", pa.string()),
+    ]
+)
+CERTIFICATE_HISTORY = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("effective_date", pa.date32()),
+        ("status_before", pa.string()),
+        ("category_before", pa.int64()),
+        ("grade_before", pa.int64()),
+        ("issue_date_before", pa.date32()),
+        ("valid_until_before", pa.date32()),
+    ]
+)
+MOVES_OUT = pa.schema([("person_id", pa.int64()), ("moved_out_on", pa.date32())])
+HOUSEHOLD_STATUSES = pa.schema(
+    [
+        ("household_id", pa.int64()),
+        ("kind", pa.string()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+    ]
+)
+FACTS = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("kind", pa.string()),
+        ("amount_fen", pa.int64()),
+        ("level", pa.string()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+    ]
+)
+CLAIMS = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("benefit", pa.string()),
+        ("start_month", pa.date32()),
+        ("ended_on", pa.date32()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whom to read: everyone registered under an area code, or the given persons."""
+
+    area_prefix: str | None = None
+    person_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def area(cls, code: str) -> Scope:
+        return cls(area_prefix=code)
+
+    @classmethod
+    def persons(cls, ids: Iterable[int]) -> Scope:
+        return cls(person_ids=tuple(sorted(set(ids))))
+
+    def where(self, alias: str = "p") -> tuple[str, list]:
+        """A condition on ``registry_person`` (aliased) and its parameters."""
+        if self.area_prefix is not None:
+            return f"{alias}.area_id LIKE %s", [self.area_prefix + "%"]
+        if not self.person_ids:
+            return "1 = 0", []
+        marks = ", ".join(["%s"] * len(self.person_ids))
+        return f"{alias}.id IN ({marks})", list(self.person_ids)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    persons: pa.Table
+    certificates: pa.Table
+    certificate_history: pa.Table
+    moves_out: pa.Table
+    household_statuses: pa.Table
+    facts: pa.Table
+    claims: pa.Table
+
+    @property
+    def tables(self) -> dict[str, pa.Table]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def read_inputs(scope: Scope, *, pay_from_application_month: bool = True) -> Inputs:
+    """Everything the rules need for the persons in ``scope``, as of now."""
+    where, params = scope.where()
+    persons = fetch_arrow(
+        "SELECT p.id, p.area_id, p.birth_date, p.status, p.date_of_death, p.household_id "  # noqa: S608
+        f"FROM registry_person p WHERE {where}",
+        params,
+        PERSONS,
+    )
+    certificates = fetch_arrow(
+        "SELECT c.person_id, c.category, c.multiple_detail, c.grade, c.status, "  # noqa: S608
+        "c.issue_date, c.valid_until FROM registry_disabilitycertificate c "
+        f"JOIN registry_person p ON p.id = c.person_id WHERE {where}",
+        params,
+        CERTIFICATES,
+    )
+    events = fetch_arrow(
+        "SELECT e.person_id, e.kind, e.effective_date, CAST(e.details AS TEXT) "  # noqa: S608
+        "FROM registry_lifeevent e JOIN registry_person p ON p.id = e.person_id "
+        f"WHERE {where} AND e.kind <> 'move'",
+        params,
+        EVENTS,
+    )
+    household_statuses = fetch_arrow(
+        "SELECT s.household_id, s.kind, s.start_date, s.end_date "  # noqa: S608
+        "FROM registry_householdstatus s WHERE s.household_id IN "
+        f"(SELECT p.household_id FROM registry_person p WHERE {where})",
+        params,
+        HOUSEHOLD_STATUSES,
+    )
+    facts = fetch_arrow(
+        "SELECT f.person_id, f.kind, CAST(ROUND(f.amount * 100) AS BIGINT), f.level, "  # noqa: S608
+        "f.start_date, f.end_date FROM registry_personfact f "
+        f"JOIN registry_person p ON p.id = f.person_id WHERE {where}",
+        params,
+        FACTS,
+    )
+    # The month a claim starts paying: the application month, or the decision month where
+    # the parameter says so. Computed here in Python on a small table, not per person.
+    raw_claims = fetch_arrow(
+        "SELECT c.person_id, c.benefit, c.applied_on, c.decided_at, "  # noqa: S608
+        "c.ended_on FROM benefits_benefitclaim c "
+        f"JOIN registry_person p ON p.id = c.person_id WHERE {where} "
+        "AND c.status IN ('approved', 'ended')",
+        params,
+        pa.schema(
+            [
+                ("person_id", pa.int64()),
+                ("benefit", pa.string()),
+                ("applied_on", pa.date32()),
+                ("decided_at", pa.timestamp("us", tz="UTC")),
+                ("ended_on", pa.date32()),
+            ]
+        ),
+    )
+    return Inputs(
+        persons=persons,
+        certificates=certificates,
+        certificate_history=_certificate_history(events),
+        moves_out=_moves_out(events),
+        household_statuses=household_statuses,
+        facts=facts,
+        claims=_claims(raw_claims, pay_from_application_month),
+    )
+
+
+def _certificate_history(events: pa.Table) -> pa.Table:
+    """One row per event that changed the certificate, with the values it replaced."""
+    columns: dict[str, list] = {name: [] for name in CERTIFICATE_HISTORY.names}
+    for person_id, effective, details in zip(
+        events["person_id"].to_pylist(),
+        events["effective_date"].to_pylist(),
+        events["details"].to_pylist(),
+        strict=True,
+    ):
+        changes = json.loads(details) if isinstance(details, str) else (details or {})
+        before = {
+            name: pair[0]
+            for key, pair in changes.items()
+            if key.startswith(CERT_PREFIX)
+            and (name := key[len(CERT_PREFIX) :]) in CERTIFICATE_FIELDS
+            and isinstance(pair, list)
+            and len(pair) == 2
+        }
+        if not before:
+            continue
+        columns["person_id"].append(person_id)
+        columns["effective_date"].append(effective)
+        for name in CERTIFICATE_FIELDS:
+            value = before.get(name)
+            if name in ("issue_date", "valid_until") and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            columns[f"{name}_before"].append(value)
+    return pa.table(columns, schema=CERTIFICATE_HISTORY)
+
+
+def _moves_out(events: pa.Table) -> pa.Table:
+    moves = events.filter(pc.equal(events["kind"], "move_out"))
+    if moves.num_rows == 0:
+        return MOVES_OUT.empty_table()
+    latest = moves.group_by("person_id").aggregate([("effective_date", "max")])
+    return pa.table(
+        {"person_id": latest["person_id"], "moved_out_on": latest["effective_date_max"]},
+        schema=MOVES_OUT,
+    )
+
+
+def _local_dates(stamps: list) -> pa.Array:
+    """The local (Asia/Shanghai) date of each decision time: a decision at 00:30 on the 1st
+    belongs to that month, though it is still the previous day in UTC."""
+    days = []
+    for stamp in stamps:
+        if stamp is None:
+            days.append(None)
+            continue
+        days.append(timezone.localtime(stamp).date())
+    return pa.array(days, pa.date32())
+
+
+def _claims(raw: pa.Table, from_application: bool) -> pa.Table:
+    start = (
+        raw["applied_on"]
+        if from_application
+        else pc.fill_null(_local_dates(raw["decided_at"].to_pylist()), raw["applied_on"])
+    )
+    return pa.table(
+        {
+            "person_id": raw["person_id"],
+            "benefit": raw["benefit"],
+            "start_month": pc.floor_temporal(start, unit="month"),
+            "ended_on": raw["ended_on"],
+        },
+        schema=CLAIMS,
+    )
