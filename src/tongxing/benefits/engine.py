@@ -32,6 +32,7 @@ DECISION = pa.schema(
     [
         ("person_id", pa.int64()),
         ("benefit", pa.string()),
+        ("month", pa.date32()),
         ("township", pa.string()),
         ("village", pa.string()),
         ("grade", pa.int64()),
@@ -56,77 +57,59 @@ def _connection() -> Any:
     return ibis.duckdb.connect()
 
 
-def _decide_on(
-    f: ir.Table, benefit: Benefit, p: Params
-) -> tuple[ir.Table, list[Condition], ir.IntegerValue]:
+def _tests(conditions: list[Condition]) -> list[ir.BooleanValue]:
+    return [c.test.fill_null(False) if c.applies else ibis.literal(True) for c in conditions]
+
+
+def _decide_on(f: ir.Table, benefit: Benefit, p: Params) -> ir.Table:
+    """Every person-day of ``f`` decided for one benefit."""
     conditions = benefit.conditions(f, p)
-    amount = benefit.amount(f, p)
-    tests = [c.test if c.applies else ibis.literal(True) for c in conditions]
-    eligible = functools.reduce(operator.and_, tests, ibis.literal(True)).fill_null(False)
+    tests = _tests(conditions)
+    eligible = functools.reduce(operator.and_, tests, ibis.literal(True))
     failed = ibis.cases(
-        *((~t.fill_null(False), c.code) for t, c in zip(tests, conditions, strict=True)),
+        *((~t, c.code) for t, c in zip(tests, conditions, strict=True)),
         else_=ibis.null("string"),
     )
     claim = f[f"claim_{benefit.code}"]
-    decided = f.select(
+    return f.select(
         person_id=f.person_id,
         benefit=ibis.literal(benefit.code),
+        month=f.month,
         township=f.township,
         village=f.village,
         grade=f.grade,
         eligible=eligible,
         claim=claim,
         paid=eligible & claim,
-        amount_fen=ibis.ifelse(eligible, amount, 0).cast("int64"),
+        amount_fen=ibis.ifelse(eligible, benefit.amount(f, p), 0).cast("int64"),
         failed=failed,
         day=f.day,
     )
-    return decided, conditions, amount
 
 
-def decide(
-    t: dict[str, ir.Table],
-    month: dt.date,
-    benefit: Benefit,
-    parameters: ParameterSet,
-    overrides: dict[str, Any] | None = None,
-) -> tuple[ir.Table, Params]:
-    """One row per person: the better of the month's first- and last-day outcomes."""
-    first, last = month_bounds(month)
-    p = Params(parameters, first)
-    start, _, _ = _decide_on(facts_on(t, first, CODES, overrides), benefit, p)
-    end, _, _ = _decide_on(facts_on(t, last, CODES, overrides), benefit, p)
-    j = start.join(end, "person_id")
-    use_end = (j.paid_right & ~j.paid) | (
-        (j.paid_right == j.paid)
-        & (
-            (j.eligible_right & ~j.eligible)
-            | ((j.eligible_right == j.eligible) & (j.amount_fen_right > j.amount_fen))
-        )
+def _better_of_two_days(decided: ir.Table) -> ir.Table:
+    """Per person, benefit and month, the better of the first- and last-day decisions:
+    paid before not paid, eligible before not, the higher amount, else the first day."""
+    rank = ibis.row_number().over(
+        group_by=[decided.person_id, decided.benefit, decided.month],
+        order_by=[
+            ibis.desc(decided.paid),
+            ibis.desc(decided.eligible),
+            ibis.desc(decided.amount_fen),
+            decided.day,
+        ],
     )
-    columns = {
-        name: ibis.ifelse(use_end, j[f"{name}_right"], j[name])
-        for name in DECISION.names
-        if name not in ("person_id", "benefit", "township", "village")
-    }
-    return (
-        j.select(
-            person_id=j.person_id,
-            benefit=j.benefit,
-            township=j.township,
-            village=j.village,
-            **columns,
-        ),
-        p,
-    )
+    return decided.mutate(_rank=rank).filter(lambda r: r._rank == 0).drop("_rank")
 
 
 @dataclass
 class Evaluation:
-    """Every person's decision for every configured benefit, and what could not be done."""
+    """Every person's decision for every configured benefit and month, and what could
+    not be decided."""
 
-    month: dt.date
+    months: list[dt.date]
     decisions: pa.Table
+    facts: pa.Table
     # Benefits left out because a parameter has no value, with the reason.
     not_configured: dict[str, str] = field(default_factory=dict)
     parameters_used: dict[str, ParameterAt] = field(default_factory=dict)
@@ -134,26 +117,36 @@ class Evaluation:
 
 def evaluate(
     inputs: Inputs,
-    month: dt.date,
+    months: list[dt.date],
     parameters: ParameterSet,
     *,
     benefits: tuple[Benefit, ...] = BENEFITS,
     overrides: dict[str, Any] | None = None,
 ) -> Evaluation:
-    t = memtables(inputs)
+    """Decide every benefit for everyone in ``inputs`` for each of ``months``.
+
+    The facts of all the days are computed in one query; each month's rules then run
+    with that month's parameters over the flat facts table.
+    """
+    con = _connection()
+    months = sorted({m.replace(day=1) for m in months})
+    days = [day for month in months for day in month_bounds(month)]
+    facts = con.to_pyarrow(facts_on(memtables(inputs), days, CODES, overrides))
+    f = ibis.memtable(facts)
+    evaluation = Evaluation(months=months, decisions=DECISION.empty_table(), facts=facts)
     parts: list[ir.Table] = []
-    evaluation = Evaluation(month=month, decisions=DECISION.empty_table())
-    for benefit in benefits:
-        try:
-            decided, p = decide(t, month, benefit, parameters, overrides)
-        except ParameterLookupError as error:
-            evaluation.not_configured[benefit.code] = str(error)
-            continue
-        parts.append(decided)
+    for month in months:
+        of_month = f.filter(f.month == month)
+        p = Params(parameters, month)
+        for benefit in benefits:
+            try:
+                parts.append(_decide_on(of_month, benefit, p))
+            except ParameterLookupError as error:
+                evaluation.not_configured.setdefault(benefit.code, str(error))
         evaluation.parameters_used |= p.used
     if parts:
         union = functools.reduce(lambda a, b: a.union(b), parts)
-        evaluation.decisions = _connection().to_pyarrow(union).cast(DECISION)
+        evaluation.decisions = con.to_pyarrow(_better_of_two_days(union)).cast(DECISION)
     return evaluation
 
 
@@ -195,43 +188,39 @@ def explain(
     benefits: tuple[Benefit, ...] = BENEFITS,
 ) -> list[BenefitOutcome]:
     """Each benefit's decision for one person, condition by condition, with the facts and
-    the parameter values (and their sources) that decided it."""
-    t = memtables(inputs)
+    the parameter values (and their sources) that decided it. The decision itself comes
+    from :func:`evaluate`, as the payroll's does."""
+    evaluation = evaluate(inputs, [month], parameters, benefits=benefits, overrides=overrides)
+    rows = {
+        row["benefit"]: row
+        for row in evaluation.decisions.to_pylist()
+        if row["person_id"] == person_id
+    }
     con = _connection()
+    f = ibis.memtable(evaluation.facts)
     outcomes = []
     for benefit in benefits:
         outcome = BenefitOutcome(benefit)
         outcomes.append(outcome)
-        try:
-            decided, p = decide(t, month, benefit, parameters, overrides)
-            row = _one(con, decided.filter(decided.person_id == person_id))
-            if row is None:
-                outcome.problem = "no such person in the inputs"
-                continue
-            # Show the conditions on the day that decided, with the facts of that day.
-            f = facts_on(t, row["day"], CODES, overrides)
-            f = f.filter(f.person_id == person_id)
-            _, conditions, amount = _decide_on(f, benefit, p)
-            values = _one(
-                con,
-                f.mutate(
-                    _amount=amount,
-                    **{f"_c_{i}": c.test for i, c in enumerate(conditions)},
-                ),
-            )
-        except ParameterLookupError as error:
-            outcome.problem = str(error)
+        if benefit.code in evaluation.not_configured:
+            outcome.problem = evaluation.not_configured[benefit.code]
             continue
+        row = rows[benefit.code]
+        # Show the conditions on the day that decided, with the facts of that day.
+        p = Params(parameters, month.replace(day=1))
+        that_day = f.filter((f.person_id == person_id) & (f.day == row["day"]))
+        conditions = benefit.conditions(that_day, p)
+        tests = _tests(conditions)
+        values = _one(con, that_day.mutate(**{f"_c_{i}": t for i, t in enumerate(tests)}))
         outcome.day = row["day"]
         outcome.eligible, outcome.claim, outcome.paid = row["eligible"], row["claim"], row["paid"]
-        outcome.amount = Decimal(row["amount_fen"]) / 100
-        outcome.amount = outcome.amount.quantize(Decimal("0.01"))
+        outcome.amount = (Decimal(row["amount_fen"]) / 100).quantize(Decimal("0.01"))
         for i, condition in enumerate(conditions):
             outcome.conditions.append(
                 ConditionOutcome(
                     code=condition.code,
                     label=str(condition.label),
-                    passed=bool(values[f"_c_{i}"]) if condition.applies else True,
+                    passed=bool(values[f"_c_{i}"]),
                     applies=condition.applies,
                     facts={name: values[name] for name in condition.facts},
                     parameters=[p.used[key] for key in condition.parameters if key in p.used],

@@ -25,7 +25,8 @@ ADJUSTABLE_FACTS: dict[str, str] = {
     "category": "int64",
     "grade": "int64",
     "age": "int64",
-    "cert_active": "boolean",
+    "cert_in_force": "boolean",
+    "cert_not_expired": "boolean",
     "alive": "boolean",
     "resident": "boolean",
     "dibao": "boolean",
@@ -43,44 +44,46 @@ def memtables(inputs: Inputs) -> dict[str, ir.Table]:
     return {name: ibis.memtable(table) for name, table in inputs.tables.items()}
 
 
-def _in_force(table: ir.Table, day: dt.date) -> ir.BooleanValue:
-    return (table.start_date <= day) & (table.end_date.isnull() | (table.end_date >= day))
+def _in_force(table: ir.Table) -> ir.BooleanValue:
+    return (table.start_date <= table.day) & (
+        table.end_date.isnull() | (table.end_date >= table.day)
+    )
 
 
-def _certificate_on(t: dict[str, ir.Table], day: dt.date) -> ir.Table:
-    """The certificate's status, category, grade and term on ``day``."""
-    cert = t["certificates"]
-    later = t["certificate_history"].filter(t["certificate_history"].effective_date > day)
+def _certificate_on(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
+    """The certificate's status, category, grade and term on each day."""
+    cert = t["certificates"].cross_join(days)
+    history = t["certificate_history"]
+    later = history.join(days, history.effective_date > days.day)
     result = cert
     for name in CERTIFICATE_FIELDS:
-        before = later[f"{name}_before"]
-        changed = later.filter(before.notnull())
-        # The value replaced by the first change after ``day`` is the value on ``day``.
-        first = changed.group_by("person_id").aggregate(
+        changed = later.filter(later[f"{name}_before"].notnull())
+        # The value replaced by the first change after the day is the value on the day.
+        first = changed.group_by(["person_id", "day"]).aggregate(
             **{f"{name}_then": changed[f"{name}_before"].argmin(changed.effective_date)}
         )
-        result = result.left_join(first, "person_id").drop("person_id_right")
+        result = result.left_join(first, ["person_id", "day"]).drop("person_id_right", "day_right")
         result = result.mutate(**{name: ibis.coalesce(result[f"{name}_then"], result[name])}).drop(
             f"{name}_then"
         )
     return result
 
 
-def _household_flags(t: dict[str, ir.Table], day: dt.date) -> ir.Table:
-    statuses = t["household_statuses"]
-    current = statuses.filter(_in_force(statuses, day))
-    return current.group_by("household_id").aggregate(
+def _household_flags(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
+    statuses = t["household_statuses"].cross_join(days)
+    current = statuses.filter(_in_force(statuses))
+    return current.group_by(["household_id", "day"]).aggregate(
         dibao=(current.kind == "dibao").any(),
         tekun=(current.kind == "tekun").any(),
         low_income=(current.kind == "low_income").any(),
     )
 
 
-def _person_facts(t: dict[str, ir.Table], day: dt.date) -> ir.Table:
-    facts = t["facts"]
-    current = facts.filter(_in_force(facts, day))
+def _person_facts(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
+    facts = t["facts"].cross_join(days)
+    current = facts.filter(_in_force(facts))
     kind = current.kind
-    return current.group_by("person_id").aggregate(
+    return current.group_by(["person_id", "day"]).aggregate(
         work_injury_nursing_fen=current.amount_fen.max(where=kind == "work_injury_nursing"),
         elderly_care_fen=current.amount_fen.max(where=kind == "elderly_care"),
         school_level=current.level.max(where=kind == "school"),
@@ -89,54 +92,66 @@ def _person_facts(t: dict[str, ir.Table], day: dt.date) -> ir.Table:
     )
 
 
-def _claims(t: dict[str, ir.Table], day: dt.date, benefit_codes: tuple[str, ...]) -> ir.Table:
-    claims = t["claims"]
-    month = day.replace(day=1)
+def _claims(t: dict[str, ir.Table], days: ir.Table, benefit_codes: tuple[str, ...]) -> ir.Table:
+    claims = t["claims"].cross_join(days)
     current = claims.filter(
-        (claims.start_month <= month) & (claims.ended_on.isnull() | (claims.ended_on >= day))
+        (claims.start_month <= claims.month)
+        & (claims.ended_on.isnull() | (claims.ended_on >= claims.day))
     )
-    return current.group_by("person_id").aggregate(
+    return current.group_by(["person_id", "day"]).aggregate(
         **{f"claim_{code}": (current.benefit == code).any() for code in benefit_codes}
     )
 
 
-def age_on(birth: ir.DateValue, day: dt.date) -> ir.IntegerValue:
-    had_birthday = (birth.month() < day.month) | (
-        (birth.month() == day.month) & (birth.day() <= day.day)
+def age_on(birth: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
+    had_birthday = (birth.month() < day.month()) | (
+        (birth.month() == day.month()) & (birth.day() <= day.day())
     )
-    return (day.year - birth.year()) - ibis.ifelse(had_birthday, 0, 1)
+    return (day.year() - birth.year()) - ibis.ifelse(had_birthday, 0, 1)
+
+
+def days_table(days: list[dt.date]) -> ir.Table:
+    """The days to state facts on, each with the first day of its month."""
+    return ibis.memtable(
+        {"day": days, "month": [d.replace(day=1) for d in days]},
+        schema={"day": "date", "month": "date"},
+    )
 
 
 def facts_on(
     t: dict[str, ir.Table],
-    day: dt.date,
+    days: list[dt.date],
     benefit_codes: tuple[str, ...],
     overrides: dict[str, Any] | None = None,
 ) -> ir.Table:
-    """Each person's facts on ``day``; ``overrides`` replaces facts for a what-if."""
-    p = t["persons"]
+    """Each person's facts on each of ``days`` (one row per person and day);
+    ``overrides`` replaces facts for a what-if."""
+    day_rows = days_table(days)
+    p = t["persons"].cross_join(day_rows)
     moves = t["moves_out"]
-    cert = _certificate_on(t, day)
+    cert = _certificate_on(t, day_rows)
     rows = (
         p.left_join(moves, "person_id")
         .drop("person_id_right")
-        .left_join(cert.rename(cert_status="status"), "person_id")
-        .drop("person_id_right")
-        .left_join(_household_flags(t, day), "household_id")
-        .drop("household_id_right")
-        .left_join(_person_facts(t, day), "person_id")
-        .drop("person_id_right")
-        .left_join(_claims(t, day, benefit_codes), "person_id")
-        .drop("person_id_right")
+        .left_join(cert.rename(cert_status="status"), ["person_id", "day"])
+        .drop("person_id_right", "day_right", "month_right")
+        .left_join(_household_flags(t, day_rows), ["household_id", "day"])
+        .drop("household_id_right", "day_right")
+        .left_join(_person_facts(t, day_rows), ["person_id", "day"])
+        .drop("person_id_right", "day_right")
+        .left_join(_claims(t, day_rows, benefit_codes), ["person_id", "day"])
+        .drop("person_id_right", "day_right")
     )
     has_certificate = rows.grade.notnull()
+    day = rows.day
     columns: dict[str, Any] = {
         "person_id": rows.person_id,
         "village": rows.village,
         "township": rows.village.substr(0, 9),
-        "day": ibis.literal(day),
+        "day": day,
+        "month": rows.month,
         "age": age_on(rows.birth_date, day),
-        # Deceased or moved out *on* ``day`` still counts as there that day.
+        # Deceased or moved out *on* the day still counts as there that day.
         "alive": (rows.status != "deceased")
         | (rows.date_of_death.notnull() & (rows.date_of_death >= day)),
         "resident": (rows.status != "moved_out")
@@ -144,10 +159,10 @@ def facts_on(
         "has_certificate": has_certificate,
         "cert_status": rows.cert_status,
         "valid_until": rows.valid_until,
-        "cert_active": has_certificate
-        & rows.cert_status.isin(ACTIVE_CERTIFICATE)
-        & (rows.issue_date <= day)
-        & (rows.valid_until >= day),
+        "cert_in_force": (
+            has_certificate & rows.cert_status.isin(ACTIVE_CERTIFICATE) & (rows.issue_date <= day)
+        ).fill_null(False),
+        "cert_not_expired": (has_certificate & (rows.valid_until >= day)).fill_null(False),
         "category": rows.category,
         "physical": (rows.category == PHYSICAL)
         | ((rows.category == MULTIPLE) & rows.multiple_detail.contains(str(PHYSICAL))),
@@ -166,8 +181,7 @@ def facts_on(
     for name, value in (overrides or {}).items():
         if name not in ADJUSTABLE_FACTS and not name.startswith("claim_"):
             raise ValueError(f"{name!r} is not a fact a what-if can change")
-        kind = ADJUSTABLE_FACTS.get(name, "boolean")
-        columns[name] = ibis.literal(value, type=kind)
+        columns[name] = ibis.literal(value, type=ADJUSTABLE_FACTS.get(name, "boolean"))
         if name == "category":
             columns["physical"] = ibis.literal(value == PHYSICAL)
     return rows.select(**columns)

@@ -274,6 +274,13 @@ class PayrollLine(models.Model):
     township = models.CharField(_("township"), max_length=12)
     village = models.CharField(_("village"), max_length=12)
     grade = models.PositiveSmallIntegerField(_("grade"), null=True)
+    # Who and where to pay, copied from the registry when the batch is prepared (the
+    # encrypted tokens are copied as they are, never decrypted): the approvers approve
+    # these accounts, and the files of a locked batch never change afterwards.
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    id_number = EncryptedTextField(_("ID number"), context="resident_id", null=True)
+    bank = models.CharField(_("bank"), max_length=50, blank=True)
+    account_number = EncryptedTextField(_("account number"), context="bank_account", null=True)
 
     class Meta:
         ordering = ["township", "village", "person_id", "benefit", "for_month"]

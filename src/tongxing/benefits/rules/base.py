@@ -91,22 +91,33 @@ def payment_month(key: str, p: Params) -> Condition:
     )
 
 
-def living_in_region(f: ir.Table) -> Condition:
-    return Condition(
-        "living_in_region",
-        gettext_lazy("alive and registered in the region"),
-        f.alive & f.resident,
-        facts=("alive", "resident"),
-    )
+def living_in_region(f: ir.Table) -> list[Condition]:
+    return [
+        Condition("alive", gettext_lazy("alive"), f.alive, facts=("alive",)),
+        Condition(
+            "resident",
+            gettext_lazy("registered in the region (has not moved out)"),
+            f.resident,
+            facts=("resident",),
+        ),
+    ]
 
 
-def valid_certificate(f: ir.Table) -> Condition:
-    return Condition(
-        "certificate",
-        gettext_lazy("holds a valid disability certificate (not expired, frozen or cancelled)"),
-        f.cert_active,
-        facts=("cert_status", "valid_until"),
-    )
+def valid_certificate(f: ir.Table) -> list[Condition]:
+    return [
+        Condition(
+            "certificate_in_force",
+            gettext_lazy("holds a disability certificate that is not frozen or cancelled"),
+            f.cert_in_force,
+            facts=("cert_status",),
+        ),
+        Condition(
+            "certificate_not_expired",
+            gettext_lazy("the certificate has not expired"),
+            f.cert_not_expired,
+            facts=("valid_until",),
+        ),
+    ]
 
 
 def excluded_when(

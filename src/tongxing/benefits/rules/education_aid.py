@@ -30,8 +30,8 @@ class EducationAid(Benefit):
         means_tested = bool(p.value(f"{KEY}.requires_low_income"))
         return [
             payment_month(f"{KEY}.payment_month", p),
-            living_in_region(f),
-            valid_certificate(f),
+            *living_in_region(f),
+            *valid_certificate(f),
             Condition(
                 "student",
                 _("enrolled in school"),

@@ -26,8 +26,8 @@ class LivingSubsidy(Benefit):
     def conditions(self, f: ir.Table, p: Params) -> list[Condition]:
         low_income_counts = bool(p.value(f"{KEY}.covers_low_income_households"))
         return [
-            living_in_region(f),
-            valid_certificate(f),
+            *living_in_region(f),
+            *valid_certificate(f),
             Condition(
                 "hardship_household",
                 _("the household receives 低保 (or is low-income, where that is covered)"),

@@ -35,8 +35,8 @@ class NursingSubsidy(Benefit):
         if self._extended(p):
             severe = severe | (f.grade.isin([3, 4]) & f.category.isin([INTELLECTUAL, MENTAL]))
         conditions = [
-            living_in_region(f),
-            valid_certificate(f),
+            *living_in_region(f),
+            *valid_certificate(f),
             Condition(
                 "severe_grade",
                 _("a grade that the nursing subsidy covers"),

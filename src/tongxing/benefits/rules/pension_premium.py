@@ -30,8 +30,8 @@ class PensionPremium(Benefit):
         oldest = p.value(f"{KEY}.contribution_age_max")
         return [
             payment_month(f"{KEY}.payment_month", p),
-            living_in_region(f),
-            valid_certificate(f),
+            *living_in_region(f),
+            *valid_certificate(f),
             Condition(
                 "severe_grade",
                 _("a grade for which the government pays the premium"),

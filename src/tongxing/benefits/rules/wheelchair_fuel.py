@@ -27,8 +27,8 @@ class WheelchairFuel(Benefit):
     def conditions(self, f: ir.Table, p: Params) -> list[Condition]:
         return [
             payment_month(f"{KEY}.payment_month", p),
-            living_in_region(f),
-            valid_certificate(f),
+            *living_in_region(f),
+            *valid_certificate(f),
             Condition(
                 "physical",
                 _("a physical disability (alone or among multiple disabilities)"),
