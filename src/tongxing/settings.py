@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "tongxing.core",
     "tongxing.areas",
     "tongxing.accounts",
@@ -192,6 +194,12 @@ TONGXING_MASTER_KEY_FILE = Path(
 TONGXING_REGION = os.environ.get("TONGXING_REGION", "sichuan-bazhong")
 TONGXING_REGIONS_DIR = Path(os.environ.get("TONGXING_REGIONS_DIR", PROJECT_DIR / "regions"))
 TONGXING_PAGE_SIZE = envint("TONGXING_PAGE_SIZE", "25")
+
+# Background jobs (core/jobs.py): queued in this database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running job that has not reported progress for this long is shown as interrupted
+# (its worker was killed or lost), and may be started again.
+TONGXING_JOB_STALE_SECONDS = envint("TONGXING_JOB_STALE_SECONDS", "120")
 
 LOGGING = {
     "version": 1,
