@@ -25,12 +25,13 @@ install: $(VENV)/.installed
 	$(BIN)/python manage.py create_master_key --if-missing
 install-test: $(VENV)/.installed-test install
 
+# `serve` runs the web server and the background-job worker together; Ctrl-C stops both.
 demo: install
 	$(BIN)/python manage.py prepare_demo --persons $(PERSONS)
-	$(BIN)/python manage.py runserver $(HOST)
+	$(BIN)/python manage.py serve $(HOST)
 
 serve: install
-	$(BIN)/python manage.py runserver $(HOST)
+	$(BIN)/python manage.py serve $(HOST)
 
 test: install-test
 	$(BIN)/python scripts/run_tests.py $(TEST_ARGS)
