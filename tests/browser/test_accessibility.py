@@ -7,15 +7,21 @@ Pages are opened as the role that can open them; forms that show a result after 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 
 from tests.browser.conftest import CHROMIUM, REGION, Session, make_household
+from tests.core.jobkinds import jobs as _job_kinds  # noqa: F401 - registers "tests.count"
+from tongxing.areas.models import Area
 from tongxing.benefits.models import Parameter
 from tongxing.benefits.parameters import load_parameters
+from tongxing.core.jobs import run_queued_jobs, start_job
+from tongxing.core.models import Job, JobStatus
 from tongxing.registry.models import LifeEventKind
 
 pytestmark = [
@@ -135,6 +141,7 @@ class Case:
     lands_on: str | None = None  # the path the browser must end on
     needs_person: bool = False
     needs_parameters: bool = False  # "{param}" / "{value}": the living-subsidy amount
+    needs_jobs: bool = False  # "{running}" / "{finished}" / "{interrupted}": the user's jobs
 
 
 def submit(session: Session, button: str = "main form button[type=submit]") -> None:
@@ -193,7 +200,42 @@ CASES = [
     Case("parameter", "city", "/parameters/{param}/", needs_parameters=True),
     Case("parameter-propose", "city", "/parameters/{param}/propose/", needs_parameters=True),
     Case("parameter-confirm", "city", "/parameters/values/{value}/confirm/", needs_parameters=True),
+    Case("jobs", "county", "/jobs/", needs_jobs=True),
+    Case("job-running", "county", "/jobs/{running}/", needs_jobs=True),
+    Case("job-finished", "county", "/jobs/{finished}/", needs_jobs=True),
+    Case("job-interrupted", "county", "/jobs/{interrupted}/", needs_jobs=True),
 ]
+
+
+def make_jobs(user) -> dict[str, str]:
+    """A finished job (run by the real backend), one running, one whose worker was lost."""
+    county = Area.objects.get(code="511902")
+    finished = start_job(
+        "tests.count", user=user, params={"steps": 3}, label="导入 残疾人名单.xlsx", area=county
+    )
+    run_queued_jobs()
+    ids = {"finished": finished.pk}
+    for name, seconds_ago in (("running", 1), ("interrupted", 3600)):
+        job = start_job(
+            "tests.count",
+            user=user,
+            params={"steps": 114000},
+            label=f"2026年1月 巴州区 补贴发放表（{name}）",
+            area=county,
+        )
+        # As a worker leaves it mid-run; no worker runs in these tests.
+        moment = timezone.now() - dt.timedelta(seconds=seconds_ago)
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.RUNNING,
+            started_at=moment,
+            heartbeat_at=moment,
+            done=12000,
+            total=114000,
+            message="正在计算补贴",
+        )
+        ids[name] = job.pk
+    return {name: str(pk) for name, pk in ids.items()}
+
 
 MODES = ("zh", "large-contrast", "en")
 
@@ -262,6 +304,8 @@ def test_page_is_accessible(case: Case, request, open_session):
         load_parameters(REGION)
         parameter = Parameter.objects.get(key="subsidies.living.amount")
         path = path.format(param=parameter.pk, value=parameter.values.get().pk)
+    if case.needs_jobs:
+        path = path.format(**make_jobs(user))
     session = open_session(user)
     failures = []
     for mode in MODES:
