@@ -6,7 +6,7 @@ urlpatterns = [
     path("accounts/", include("tongxing.accounts.urls")),
     path("audit/", include("tongxing.core.urls")),
     path("jobs/", include("tongxing.core.job_urls")),
-    path("parameters/", include("tongxing.benefits.urls")),
+    path("", include("tongxing.benefits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -30,7 +30,10 @@ DEMO_ACCOUNTS = (
     DemoAccount("township", Role.TOWNSHIP_OFFICER, "511902001", "赵干部（东城街道）"),
     DemoAccount("county", Role.COUNTY_OFFICER, "511902", "陈科长（巴州区残联）"),
     DemoAccount("county2", Role.COUNTY_OFFICER, "511921", "周科长（通江县残联）"),
+    # A second officer in each federation: the payroll needs four different people.
+    DemoAccount("county_reviewer", Role.COUNTY_OFFICER, "511902", "孙科长（巴州区残联，复核）"),
     DemoAccount("city", Role.CITY_OFFICER, "5119", "刘处长（巴中市残联）"),
+    DemoAccount("city_finance", Role.CITY_OFFICER, "5119", "吴处长（巴中市残联，财务）"),
     DemoAccount("department", Role.DEPARTMENT, "5119", "民政局数据专员"),
     DemoAccount("provider", Role.PROVIDER, "511902", "巴州区康复中心"),
     DemoAccount("auditor", Role.AUDITOR, "5119", "审计员"),

@@ -27,12 +27,39 @@ class Capability(enum.Enum):
     VIEW_AUDIT = "view_audit"
     VIEW_PARAMETERS = "view_parameters"  # the policy parameters and their history
     MANAGE_PARAMETERS = "manage_parameters"  # propose, approve, reject, confirm a value
+    VIEW_ENTITLEMENTS = "view_entitlements"  # what a person is entitled to, and why
+    APPLY_FOR_BENEFIT = "apply_for_benefit"  # record a person's application
+    DECIDE_CLAIMS = "decide_claims"  # approve, refuse or end a benefit claim
+    VIEW_PAYROLL = "view_payroll"
+    PREPARE_PAYROLL = "prepare_payroll"
+    APPROVE_PAYROLL_COUNTY = "approve_payroll_county"
+    APPROVE_PAYROLL_CITY = "approve_payroll_city"
+    LOCK_PAYROLL = "lock_payroll"  # lock an approved batch and issue its payment files
+    DOWNLOAD_PAYMENT_FILES = "download_payment_files"
 
 
 _REGISTRY_STAFF = {
     Capability.VIEW_REGISTRY,
     Capability.EDIT_REGISTRY,
     Capability.REVEAL_IDENTIFIERS,
+    Capability.VIEW_ENTITLEMENTS,
+    Capability.APPLY_FOR_BENEFIT,
+}
+# The two subsidies are approved by the county federation with civil affairs (县残联 + 民政),
+# and the payroll runs per county; the city approves it and issues the payment files.
+_COUNTY_PAYROLL = {
+    Capability.DECIDE_CLAIMS,
+    Capability.VIEW_PAYROLL,
+    Capability.PREPARE_PAYROLL,
+    Capability.APPROVE_PAYROLL_COUNTY,
+    Capability.DOWNLOAD_PAYMENT_FILES,
+}
+_CITY_PAYROLL = {
+    Capability.DECIDE_CLAIMS,
+    Capability.VIEW_PAYROLL,
+    Capability.APPROVE_PAYROLL_CITY,
+    Capability.LOCK_PAYROLL,
+    Capability.DOWNLOAD_PAYMENT_FILES,
 }
 
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
@@ -41,11 +68,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF),
     Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF),
     Role.COUNTY_OFFICER: frozenset(
-        _REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE, Capability.VIEW_PARAMETERS}
+        _REGISTRY_STAFF
+        | _COUNTY_PAYROLL
+        | {Capability.MANAGE_CERTIFICATE, Capability.VIEW_PARAMETERS}
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
     Role.CITY_OFFICER: frozenset(
         _REGISTRY_STAFF
+        | _CITY_PAYROLL
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -54,7 +84,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.DEPARTMENT: frozenset(),
     Role.PROVIDER: frozenset(),
-    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
     Role.CITIZEN: frozenset(),
 }
 

@@ -182,7 +182,9 @@ class PaymentAccount(models.Model):
         verbose_name=_("person"),
     )
     bank = models.CharField(_("bank"), max_length=50)
-    account_number = EncryptedTextField(_("account number"), context="bank_account")
+    account_number = EncryptedTextField(
+        _("account number"), context="benefits.paymentaccount.account_number"
+    )
     account_number_index = BlindIndexField(
         source="account_number", context="bank_account", max_length=64, db_index=True
     )
@@ -275,12 +277,15 @@ class PayrollLine(models.Model):
     village = models.CharField(_("village"), max_length=12)
     grade = models.PositiveSmallIntegerField(_("grade"), null=True)
     # Who and where to pay, copied from the registry when the batch is prepared (the
-    # encrypted tokens are copied as they are, never decrypted): the approvers approve
-    # these accounts, and the files of a locked batch never change afterwards.
+    # encrypted tokens are copied as they are, never decrypted, so the columns share
+    # their source column's context): the approvers approve these accounts, and the
+    # files of a locked batch never change afterwards.
     name = models.CharField(_("name"), max_length=50, blank=True)
-    id_number = EncryptedTextField(_("ID number"), context="resident_id", null=True)
+    id_number = EncryptedTextField(_("ID number"), context="registry.person.id_number", null=True)
     bank = models.CharField(_("bank"), max_length=50, blank=True)
-    account_number = EncryptedTextField(_("account number"), context="bank_account", null=True)
+    account_number = EncryptedTextField(
+        _("account number"), context="benefits.paymentaccount.account_number", null=True
+    )
 
     class Meta:
         ordering = ["township", "village", "person_id", "benefit", "for_month"]
