@@ -57,6 +57,7 @@ bench: install-test
 	$(BIN)/python benchmarks/registry_search.py --keep
 	$(BIN)/python benchmarks/crypto_primitives.py
 	$(BIN)/python benchmarks/crypto.py
+	$(BIN)/python benchmarks/job_overhead.py
 
 clean:
 	rm -rf $(VENV) var
