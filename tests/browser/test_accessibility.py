@@ -15,13 +15,16 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
+from tests import factories
 from tests.browser.conftest import CHROMIUM, REGION, Session, make_household
 from tests.core.jobkinds import jobs as _job_kinds  # noqa: F401 - registers "tests.count"
 from tongxing.areas.models import Area
-from tongxing.benefits.models import Parameter
+from tongxing.benefits import actions as benefit_actions
+from tongxing.benefits.models import BenefitClaim, ClaimStatus, Parameter, PaymentAccount
 from tongxing.benefits.parameters import load_parameters
 from tongxing.core.jobs import run_queued_jobs, start_job
 from tongxing.core.models import Job, JobStatus
+from tongxing.registry import actions as registry_actions
 from tongxing.registry.models import LifeEventKind
 
 pytestmark = [
@@ -142,6 +145,8 @@ class Case:
     needs_person: bool = False
     needs_parameters: bool = False  # "{param}" / "{value}": the living-subsidy amount
     needs_jobs: bool = False  # "{running}" / "{finished}" / "{interrupted}": the user's jobs
+    # "{recipient}", "{claim}", "{locked}" (September, locked), "{batch}" (October, with changes)
+    needs_payroll: bool = False
 
 
 def submit(session: Session, button: str = "main form button[type=submit]") -> None:
@@ -163,6 +168,11 @@ def fail_registration(session: Session) -> None:
 
 def reveal(session: Session) -> None:
     session.page.fill("#id_purpose", "核对补贴申请的身份证")
+    submit(session)
+
+
+def refuse_claim(session: Session) -> None:
+    session.page.check("input[name=decision][value=refuse]")
     submit(session)
 
 
@@ -200,11 +210,97 @@ CASES = [
     Case("parameter", "city", "/parameters/{param}/", needs_parameters=True),
     Case("parameter-propose", "city", "/parameters/{param}/propose/", needs_parameters=True),
     Case("parameter-confirm", "city", "/parameters/values/{value}/confirm/", needs_parameters=True),
+    Case(
+        "entitlements",
+        "village",
+        "/persons/{recipient}/entitlements/?month=2026-10",
+        needs_payroll=True,
+    ),
+    Case(
+        "entitlements-what-if",
+        "county",
+        "/persons/{recipient}/entitlements/?month=2026-10&what_if=1&grade=3&dibao=no",
+        needs_payroll=True,
+    ),
+    Case("claim-decide", "county", "/claims/{claim}/decide/", needs_payroll=True),
+    Case(
+        "claim-decide-errors",
+        "county",
+        "/claims/{claim}/decide/",
+        then=refuse_claim,
+        needs_payroll=True,
+    ),
+    Case("payroll", "county", "/payroll/", needs_payroll=True),
+    Case("payroll-batch", "county", "/payroll/{batch}/", needs_payroll=True),
+    Case("payroll-batch-stopped", "county", "/payroll/{batch}/?change=stopped", needs_payroll=True),
+    Case("payroll-locked", "city", "/payroll/{locked}/", needs_payroll=True),
+    Case("payroll-approve-city", "city", "/payroll/{batch}/approve-city/", needs_payroll=True),
+    Case(
+        "payroll-approve-errors",
+        "city",
+        "/payroll/{batch}/approve-city/",
+        then=submit,
+        needs_payroll=True,
+    ),
+    Case("payroll-download", "county", "/payroll/{locked}/files/payment-csv/", needs_payroll=True),
+    Case("payroll-summary", "county", "/payroll/{locked}/summary/", needs_payroll=True),
     Case("jobs", "county", "/jobs/", needs_jobs=True),
     Case("job-running", "county", "/jobs/{running}/", needs_jobs=True),
     Case("job-finished", "county", "/jobs/{finished}/", needs_jobs=True),
     Case("job-interrupted", "county", "/jobs/{interrupted}/", needs_jobs=True),
 ]
+
+
+def make_payroll(village, county, city) -> dict[str, int]:
+    """September locked for 巴州区, then a death and a late approval recorded, and October
+    prepared: the batch page has arrears, a recovery and changes to list."""
+    load_parameters(REGION)
+    people = []
+    for name, grade in (("王芳", 1), ("赵强", 2), ("孙丽", 1)):
+        person = factories.make_person(village, name=name, certificate={"grade": grade})
+        registry_actions.set_household_status(
+            village, person.household, "dibao", dt.date(2024, 1, 1)
+        )
+        for benefit in ("living_subsidy", "nursing_subsidy"):
+            BenefitClaim.objects.create(
+                person=person,
+                benefit=benefit,
+                applied_on=dt.date(2025, 1, 1),
+                status=ClaimStatus.APPROVED,
+                decided_at=timezone.now() - dt.timedelta(days=400),
+            )
+        PaymentAccount.objects.create(
+            person=person,
+            bank="中国农业银行",
+            account_number=f"62284800000000{grade}{len(people)}",
+            holder_name=name,
+        )
+        people.append(person)
+    late = benefit_actions.apply_for_benefit(
+        village, people[0], "pension_premium", dt.date(2026, 9, 2)
+    )
+    reviewer = factories.make_user("reviewer", "county_officer", "511902")
+    finance = factories.make_user("finance", "city_officer", "5119")
+    county_area = Area.objects.get(code="511902")
+    september = benefit_actions.start_preparation(county, county_area, dt.date(2026, 9, 1))
+    run_queued_jobs()
+    september.refresh_from_db()
+    benefit_actions.approve_county(reviewer, september)
+    benefit_actions.approve_city(city, september, "已核对")
+    benefit_actions.lock_batch(finance, september)
+    registry_actions.record_death(county, people[2], dt.date(2026, 8, 15))
+    pending = benefit_actions.apply_for_benefit(
+        village, people[1], "pension_premium", dt.date(2026, 10, 8)
+    )
+    october = benefit_actions.start_preparation(county, county_area, dt.date(2026, 10, 1))
+    run_queued_jobs()
+    del late
+    return {
+        "recipient": people[0].pk,
+        "claim": pending.pk,
+        "locked": september.pk,
+        "batch": october.pk,
+    }
 
 
 def make_jobs(user) -> dict[str, str]:
@@ -306,6 +402,10 @@ def test_page_is_accessible(case: Case, request, open_session):
         path = path.format(param=parameter.pk, value=parameter.values.get().pk)
     if case.needs_jobs:
         path = path.format(**make_jobs(user))
+    if case.needs_payroll:
+        path = path.format(
+            **make_payroll(*(request.getfixturevalue(r) for r in ("village", "county", "city")))
+        )
     session = open_session(user)
     failures = []
     for mode in MODES:
