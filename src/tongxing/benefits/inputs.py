@@ -134,69 +134,79 @@ class Inputs:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
+RAW_CLAIMS = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("benefit", pa.string()),
+        ("applied_on", pa.date32()),
+        ("decided_at", pa.timestamp("us", tz="UTC")),
+        ("ended_on", pa.date32()),
+    ]
+)
+
+
+def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
+    """The SELECTs that read the rules' input columns for ``scope``, by table name (also
+    what ``benchmarks/payroll.py`` times bare, as the I/O floor)."""
+    where, params = scope.where()
+    of_persons = f"JOIN registry_person p ON p.id = {{}}.person_id WHERE {where}"
+    return {
+        "persons": (
+            "SELECT p.id, p.area_id, p.birth_date, p.status, p.date_of_death, p.household_id "  # noqa: S608
+            f"FROM registry_person p WHERE {where}",
+            params,
+            PERSONS,
+        ),
+        "certificates": (
+            "SELECT c.person_id, c.category, c.multiple_detail, c.grade, c.status, "  # noqa: S608
+            "c.issue_date, c.valid_until FROM registry_disabilitycertificate c "
+            + of_persons.format("c"),
+            params,
+            CERTIFICATES,
+        ),
+        "events": (
+            "SELECT e.person_id, e.kind, e.effective_date, CAST(e.details AS TEXT) "
+            "FROM registry_lifeevent e " + of_persons.format("e") + " AND e.kind <> 'move'",
+            params,
+            EVENTS,
+        ),
+        "household_statuses": (
+            "SELECT s.household_id, s.kind, s.start_date, s.end_date "  # noqa: S608
+            "FROM registry_householdstatus s WHERE s.household_id IN "
+            f"(SELECT p.household_id FROM registry_person p WHERE {where})",
+            params,
+            HOUSEHOLD_STATUSES,
+        ),
+        "facts": (
+            "SELECT f.person_id, f.kind, CAST(ROUND(f.amount * 100) AS BIGINT), f.level, "  # noqa: S608
+            "f.start_date, f.end_date FROM registry_personfact f " + of_persons.format("f"),
+            params,
+            FACTS,
+        ),
+        "claims": (
+            "SELECT c.person_id, c.benefit, c.applied_on, c.decided_at, c.ended_on "
+            "FROM benefits_benefitclaim c "
+            + of_persons.format("c")
+            + " AND c.status IN ('approved', 'ended')",
+            params,
+            RAW_CLAIMS,
+        ),
+    }
+
+
 def read_inputs(scope: Scope, *, pay_from_application_month: bool = True) -> Inputs:
     """Everything the rules need for the persons in ``scope``, as of now."""
-    where, params = scope.where()
-    persons = fetch_arrow(
-        "SELECT p.id, p.area_id, p.birth_date, p.status, p.date_of_death, p.household_id "  # noqa: S608
-        f"FROM registry_person p WHERE {where}",
-        params,
-        PERSONS,
-    )
-    certificates = fetch_arrow(
-        "SELECT c.person_id, c.category, c.multiple_detail, c.grade, c.status, "  # noqa: S608
-        "c.issue_date, c.valid_until FROM registry_disabilitycertificate c "
-        f"JOIN registry_person p ON p.id = c.person_id WHERE {where}",
-        params,
-        CERTIFICATES,
-    )
-    events = fetch_arrow(
-        "SELECT e.person_id, e.kind, e.effective_date, CAST(e.details AS TEXT) "  # noqa: S608
-        "FROM registry_lifeevent e JOIN registry_person p ON p.id = e.person_id "
-        f"WHERE {where} AND e.kind <> 'move'",
-        params,
-        EVENTS,
-    )
-    household_statuses = fetch_arrow(
-        "SELECT s.household_id, s.kind, s.start_date, s.end_date "  # noqa: S608
-        "FROM registry_householdstatus s WHERE s.household_id IN "
-        f"(SELECT p.household_id FROM registry_person p WHERE {where})",
-        params,
-        HOUSEHOLD_STATUSES,
-    )
-    facts = fetch_arrow(
-        "SELECT f.person_id, f.kind, CAST(ROUND(f.amount * 100) AS BIGINT), f.level, "  # noqa: S608
-        "f.start_date, f.end_date FROM registry_personfact f "
-        f"JOIN registry_person p ON p.id = f.person_id WHERE {where}",
-        params,
-        FACTS,
-    )
-    # The month a claim starts paying: the application month, or the decision month where
-    # the parameter says so. Computed here in Python on a small table, not per person.
-    raw_claims = fetch_arrow(
-        "SELECT c.person_id, c.benefit, c.applied_on, c.decided_at, "  # noqa: S608
-        "c.ended_on FROM benefits_benefitclaim c "
-        f"JOIN registry_person p ON p.id = c.person_id WHERE {where} "
-        "AND c.status IN ('approved', 'ended')",
-        params,
-        pa.schema(
-            [
-                ("person_id", pa.int64()),
-                ("benefit", pa.string()),
-                ("applied_on", pa.date32()),
-                ("decided_at", pa.timestamp("us", tz="UTC")),
-                ("ended_on", pa.date32()),
-            ]
-        ),
-    )
+    raw = {name: fetch_arrow(*query) for name, query in input_queries(scope).items()}
     return Inputs(
-        persons=persons,
-        certificates=certificates,
-        certificate_history=_certificate_history(events),
-        moves_out=_moves_out(events),
-        household_statuses=household_statuses,
-        facts=facts,
-        claims=_claims(raw_claims, pay_from_application_month),
+        persons=raw["persons"],
+        certificates=raw["certificates"],
+        certificate_history=_certificate_history(raw["events"]),
+        moves_out=_moves_out(raw["events"]),
+        household_statuses=raw["household_statuses"],
+        facts=raw["facts"],
+        # The month a claim starts paying: the application month, or the decision month
+        # where the parameter says so.
+        claims=_claims(raw["claims"], pay_from_application_month),
     )
 
 

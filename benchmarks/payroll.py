@@ -1,0 +1,341 @@
+"""The monthly payroll for a whole population, end to end, on SQLite and PostgreSQL.
+
+For --persons demo persons (default 1,000,000; generated once and kept in var/bench), with
+the demo's applications, accounts and department facts, and last month already locked
+with a hundred deaths recorded late since, it prepares this month's payroll for the whole
+city the way the job does and prints, per phase (read the registry columns → decide →
+corrections and differences from last month → write the lines), wall time and the
+process's peak memory so far. Then, in the same run:
+
+- the raw I/O floor: the same SELECTs fetched bare (no Arrow), and a bare bulk write of the
+  same number of rows (executemany / COPY of ready tuples);
+- the same work as a per-person ORM loop on a 10,000-person sample, extrapolated to the
+  population (said so in the output);
+- the rules alone on the population, and on ten copies of it (10× persons) built in memory.
+
+Targets (issue #3, 2 cores): rules ≤ 0.3 s per 1 M; end to end ≤ 10 s on PostgreSQL;
+≥ 25× the per-row loop; within 2× of the raw I/O floor; peak memory ≤ 2 GB.
+
+    .venv/bin/python benchmarks/payroll.py --persons 1000000 --db both
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+LATE_DEATHS = 100
+SAMPLE = 10_000
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def configure(db: str, persons: int) -> str:
+    bench_dir = ROOT / "var" / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["TONGXING_VAR_DIR"] = str(bench_dir)
+    os.environ.setdefault("TONGXING_MASTER_KEY", "5a" * 32)
+    os.environ["DEBUG"] = "true"  # the demo accounts need it
+    if db == "sqlite":
+        path = bench_dir / f"payroll-{persons}.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        return str(path)
+    import psycopg
+
+    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    name = f"tongxing_bench_payroll_{persons}"
+    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = f"{server}/{name}"
+    return name
+
+
+def timed(label: str, results: dict, fn, *args, **kwargs):
+    started = time.perf_counter()
+    value = fn(*args, **kwargs)
+    results[label] = (time.perf_counter() - started, peak_mib())
+    return value
+
+
+def run(db: str, persons: int) -> None:
+    where = configure(db, persons)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongxing.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from tongxing.accounts.demo import ensure_demo_accounts
+    from tongxing.areas.models import Area
+    from tongxing.benefits import payroll
+    from tongxing.benefits.demo import generate_benefit_demo
+    from tongxing.benefits.engine import evaluate
+    from tongxing.benefits.inputs import Scope, input_queries, read_inputs
+    from tongxing.benefits.models import BatchStatus, PayrollBatch, PayrollLine
+    from tongxing.benefits.parameters import ParameterSet
+    from tongxing.registry.models import Person
+
+    call_command("migrate", verbosity=0)
+    if Person.objects.count() != persons:
+        started = time.perf_counter()
+        call_command("load_region", verbosity=0)
+        call_command("load_parameters", verbosity=0)
+        call_command("generate_demo", persons=persons, seed=2025, replace=True, verbosity=0)
+        ensure_demo_accounts()
+        generate_benefit_demo(seed=2025)
+        print(
+            f"[{db}] generated {persons} persons and their benefits in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+    city = Area.objects.get(code="5119")
+    this_month = timezone.localdate().replace(day=1)
+    last_month = payroll.add_months(this_month, -1)
+    from tongxing.accounts.models import User
+
+    preparer = User.objects.get(username="city")
+
+    def batch_for(month: dt.date) -> PayrollBatch:
+        batch, _ = PayrollBatch.objects.update_or_create(
+            county=city,
+            month=month,
+            defaults={"status": BatchStatus.PREPARING, "prepared_by": preparer},
+        )
+        return batch
+
+    # Last month, locked, then deaths recorded late: this month has recoveries to find.
+    if not PayrollBatch.objects.filter(
+        county=city, month=last_month, status=BatchStatus.LOCKED
+    ).exists():
+        previous = batch_for(last_month)
+        prepared = payroll.compute(city.code, last_month, batch_id=previous.pk)
+        with transaction.atomic():
+            payroll.write(previous, prepared)
+            previous.status, previous.facts_as_of = BatchStatus.LOCKED, prepared.facts_as_of
+            previous.save()
+        from tongxing.registry import actions as registry_actions
+
+        recorder = User.objects.get(username="city")
+        paid = list(
+            PayrollLine.objects.filter(batch=previous).values_list("person_id", flat=True)[
+                : LATE_DEATHS * 3 : 3
+            ]
+        )
+        died = payroll.add_months(last_month, -1) + dt.timedelta(days=5)
+        for person in Person.objects.filter(pk__in=paid, status="active"):
+            registry_actions.record_death(recorder, person, died, source="bench")
+
+    print(f"\n[{db}] {where}: {persons:,} persons, payroll of {this_month:%Y-%m} for the city")
+    results: dict[str, tuple[float, float]] = {}
+    parameters = ParameterSet.load()
+    inputs = timed("read", results, read_inputs, Scope.area(city.code))
+    evaluation = timed("rules", results, evaluate, inputs, [this_month], parameters)
+    batch = batch_for(this_month)
+    prepared = timed(
+        "end to end (compute)", results, payroll.compute, city.code, this_month, batch_id=batch.pk
+    )
+
+    def write() -> None:
+        with transaction.atomic():
+            payroll.write(batch, prepared)
+
+    timed("write", results, write)
+    lines = prepared.lines.num_rows
+    compute_phases = prepared.timings
+    total = results["end to end (compute)"][0] + results["write"][0]
+    corrections = sum(1 for kind in prepared.lines["kind"].to_pylist() if kind != "regular")
+    print(
+        f"  lines {lines:,} (arrears and recoveries {corrections}), changes from last month "
+        f"{prepared.changes.num_rows:,}, decisions {evaluation.decisions.num_rows:,}"
+    )
+    print("  phase                      wall s   peak MiB so far")
+    for name in ("read", "rules"):
+        print(f"  {name:<26} {results[name][0]:7.2f}   {results[name][1]:8.0f}")
+    for name, seconds in compute_phases.items():
+        print(f"    in compute: {name:<13} {seconds:7.2f}")
+    print(f"  {'write':<26} {results['write'][0]:7.2f}   {results['write'][1]:8.0f}")
+    print(f"  {'END TO END':<26} {total:7.2f}   (target ≤ 10 s on PostgreSQL)")
+
+    # --- raw I/O floor ---------------------------------------------------------------
+    def bare_read() -> None:
+        with connection.cursor() as cursor:
+            for sql, params, _ in input_queries(Scope.area(city.code)).values():
+                cursor.execute(sql, params)
+                while cursor.fetchmany(100_000):
+                    pass
+
+    scratch = batch_for(payroll.add_months(this_month, -60))
+
+    def bare_write() -> None:
+        data = prepared.lines.to_pydict()
+        tuples = list(
+            zip(
+                [scratch.pk] * lines,
+                data["person_id"],
+                data["benefit"],
+                data["kind"],
+                data["for_month"],
+                [f"{fen / 100:.2f}" for fen in data["amount_fen"]],
+                data["township"],
+                data["village"],
+                data["grade"],
+                strict=True,
+            )
+        )
+        columns = (
+            "batch_id, person_id, benefit, kind, for_month, amount, township, village, grade, "
+            "name, bank"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(
+                    f"COPY benefits_payrollline ({columns}) FROM STDIN"
+                ) as copy:
+                    for row in tuples:
+                        copy.write_row((*row, "", ""))
+            else:
+                cursor.executemany(
+                    f"INSERT INTO benefits_payrollline ({columns}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '', '')",
+                    tuples,
+                )
+            transaction.set_rollback(True)
+
+    floor: dict[str, tuple[float, float]] = {}
+    timed("read", floor, bare_read)
+    timed("write", floor, bare_write)
+    floor_total = floor["read"][0] + floor["write"][0]
+    print(
+        f"  raw I/O floor: read {floor['read'][0]:.2f} s + write {floor['write'][0]:.2f} s = "
+        f"{floor_total:.2f} s; end to end is {total / floor_total:.1f}× the floor (target ≤ 2×)"
+    )
+
+    # --- per-person ORM loop ---------------------------------------------------------
+    sample_ids = list(Person.objects.order_by("pk").values_list("pk", flat=True)[:SAMPLE])
+    loop_batch = batch_for(payroll.add_months(this_month, -61))
+
+    def orm_loop() -> None:
+        living = parameters.at("subsidies.living.amount", this_month).value
+        nursing = {
+            1: parameters.at("subsidies.nursing.amount_grade_1", this_month).value,
+            2: parameters.at("subsidies.nursing.amount_grade_2", this_month).value,
+        }
+        with transaction.atomic():
+            for pk in sample_ids:
+                person = Person.objects.select_related("certificate", "household").get(pk=pk)
+                claims = set(
+                    person.claims.filter(status="approved").values_list("benefit", flat=True)
+                )
+                if person.status != "active" or not hasattr(person, "certificate"):
+                    continue
+                cert = person.certificate
+                if cert.status not in ("valid", "renewing") or cert.valid_until < this_month:
+                    continue
+                statuses = (
+                    {s.kind for s in person.household.statuses.all() if s.in_force_on(this_month)}
+                    if person.household
+                    else set()
+                )
+                if "living_subsidy" in claims and "dibao" in statuses and "tekun" not in statuses:
+                    PayrollLine(
+                        batch=loop_batch,
+                        person=person,
+                        benefit="living_subsidy",
+                        kind="regular",
+                        for_month=this_month,
+                        amount=living,
+                        township=person.area_id[:9],
+                        village=person.area_id,
+                        grade=cert.grade,
+                    ).save()
+                if (
+                    "nursing_subsidy" in claims
+                    and cert.grade in nursing
+                    and "tekun" not in statuses
+                ):
+                    PayrollLine(
+                        batch=loop_batch,
+                        person=person,
+                        benefit="nursing_subsidy",
+                        kind="regular",
+                        for_month=this_month,
+                        amount=nursing[cert.grade],
+                        township=person.area_id[:9],
+                        village=person.area_id,
+                        grade=cert.grade,
+                    ).save()
+            transaction.set_rollback(True)
+
+    loop: dict[str, tuple[float, float]] = {}
+    timed("loop", loop, orm_loop)
+    extrapolated = loop["loop"][0] * persons / len(sample_ids)
+    print(
+        f"  per-person ORM loop: {loop['loop'][0]:.2f} s for {len(sample_ids):,} persons, "
+        f"EXTRAPOLATED to {persons:,}: {extrapolated:.0f} s; end to end is "
+        f"{extrapolated / total:.0f}× faster (target ≥ 25×)"
+    )
+
+    # --- rules alone, 1× and 10× -----------------------------------------------------
+    for copies in (1, 10):
+        tiled = inputs if copies == 1 else tile(inputs, copies)
+        rules: dict[str, tuple[float, float]] = {}
+        timed("rules", rules, evaluate, tiled, [this_month], parameters)
+        print(
+            f"  rules alone, {tiled.persons.num_rows:,} persons: {rules['rules'][0]:.2f} s, "
+            f"peak {rules['rules'][1]:.0f} MiB"
+            + (" (target ≤ 0.3 s per 1 M)" if copies == 1 else "")
+        )
+    print(f"  peak memory of the run: {peak_mib():.0f} MiB (target ≤ 2048)")
+
+
+def tile(inputs, copies: int):
+    """``copies`` disjoint copies of the population (ids shifted), for a 10× rules run."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from tongxing.benefits.inputs import Inputs
+
+    tables = {}
+    for name, table in inputs.tables.items():
+        parts = []
+        for i in range(copies):
+            copy = table
+            for column in ("person_id", "household_id"):
+                if column in copy.column_names:
+                    index = copy.column_names.index(column)
+                    shifted = pc.add(copy[column], pa.scalar(i * 1_000_000_000, pa.int64()))
+                    copy = copy.set_column(index, column, shifted)
+            parts.append(copy)
+        tables[name] = pa.concat_tables(parts)
+    return Inputs(**tables)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    if args.db == "both":
+        for db in ("sqlite", "postgresql"):
+            subprocess.run(
+                [sys.executable, __file__, "--persons", str(args.persons), "--db", db], check=True
+            )
+        return
+    run(args.db, args.persons)
+
+
+if __name__ == "__main__":
+    main()
