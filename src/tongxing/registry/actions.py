@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
@@ -139,44 +140,68 @@ def _clean_multiple_detail(category: int, detail: str) -> str:
     if category != Category.MULTIPLE:
         if kinds:
             raise ValidationError(
-                {"multiple_detail": _("Only a multiple (多重) disability lists combined kinds.")}
+                {
+                    "multiple_detail": ValidationError(
+                        _("Only a multiple (多重) disability lists combined kinds."),
+                        code="multiple_detail_not_multiple",
+                    )
+                }
             )
         return ""
     if len(kinds) < 2 or any(k not in range(1, 7) for k in kinds):
         raise ValidationError(
-            {"multiple_detail": _("A multiple disability combines two or more of the kinds 1–6.")}
+            {
+                "multiple_detail": ValidationError(
+                    _("A multiple disability combines two or more of the kinds 1–6."),
+                    code="multiple_detail_kinds",
+                )
+            }
         )
     return ",".join(str(k) for k in kinds)
 
 
-def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {}
+FieldErrors = dict[str, list[ValidationError]]
+
+
+def _add(errors: FieldErrors, name: str, error: ValidationError) -> None:
+    errors.setdefault(name, []).extend(error.error_list)
+
+
+def check_person_fields(data: PersonData, today: dt.date) -> tuple[dict[str, Any], FieldErrors]:
+    """The person's field rules without the database: the one check shared by the form's
+    action and the bulk import. Returns the cleaned values and the errors by field, each
+    error with a stable ``code`` (the import counts problems by it)."""
+    errors: FieldErrors = {}
+    resident = None
     try:
-        resident = parse_id_number(data.id_number, today=_today())
+        resident = parse_id_number(data.id_number, today=today)
     except ValidationError as error:
-        raise ValidationError({"id_number": error.messages}) from None
-    duplicates = Person.objects.with_id_number(resident.number)
-    if exclude_pk is not None:
-        duplicates = duplicates.exclude(pk=exclude_pk)
-    if duplicates.exists():
-        errors["id_number"] = [_("A person with this ID number is already registered.")]
-    if not data.name.strip():
-        errors["name"] = [_("Enter the person's name.")]
+        _add(errors, "id_number", error)
+    name = data.name.strip()
+    if not name:
+        _add(errors, "name", ValidationError(_("Enter the person's name."), code="required"))
     if data.guardian_id_number:
         try:
-            parse_id_number(data.guardian_id_number, today=_today())
+            parse_id_number(data.guardian_id_number, today=today)
         except ValidationError as error:
-            errors["guardian_id_number"] = error.messages
+            _add(errors, "guardian_id_number", error)
     if data.area.level not in ("village", "township"):
-        errors["area"] = [_("Choose the village or community where the person's hukou is.")]
-    if errors:
-        raise ValidationError(errors)
-    full, initials = pinyin_keys(data.name.strip())
+        _add(
+            errors,
+            "area",
+            ValidationError(
+                _("Choose the village or community where the person's hukou is."),
+                code="area_level",
+            ),
+        )
+    if errors or resident is None:
+        return {}, errors
+    full, initials = pinyin_keys(name)
     return {
         "id_number": resident.number,
         "birth_date": resident.birth_date,
         "sex": resident.sex,
-        "name": data.name.strip(),
+        "name": name,
         "name_pinyin": full,
         "name_initials": initials,
         "ethnicity": data.ethnicity.strip() or "汉族",
@@ -188,39 +213,75 @@ def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict
         "guardian_id_number": normalise_id_number(data.guardian_id_number),
         "guardian_phone": data.guardian_phone.strip(),
         "guardian_relation": data.guardian_relation.strip(),
-    }
+    }, errors
 
 
-def _validate_certificate(
-    cert: CertificateData, id_number: str, birth_date: dt.date, *, exclude_pk: int | None = None
-) -> dict[str, Any]:
-    detail = _clean_multiple_detail(cert.category, cert.multiple_detail)
+def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict[str, Any]:
+    values, errors = check_person_fields(data, _today())
+    if values:
+        duplicates = Person.objects.with_id_number(values["id_number"])
+        if exclude_pk is not None:
+            duplicates = duplicates.exclude(pk=exclude_pk)
+        if duplicates.exists():
+            _add(errors, "id_number", ValidationError(DUPLICATE_PERSON, code="duplicate_person"))
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+DUPLICATE_PERSON = _lazy("A person with this ID number is already registered.")
+DUPLICATE_CERTIFICATE = _lazy("This certificate number is already registered.")
+
+
+def check_certificate_fields(
+    cert: CertificateData, id_number: str, birth_date: dt.date, today: dt.date
+) -> tuple[dict[str, Any], FieldErrors]:
+    """The certificate's field rules without the database (see :func:`check_person_fields`)."""
+    errors: FieldErrors = {}
+    detail = ""
+    try:
+        detail = _clean_multiple_detail(cert.category, cert.multiple_detail)
+    except ValidationError as error:
+        for name, field_errors in error.error_dict.items():
+            for field_error in field_errors:
+                _add(errors, name, field_error)
     number = normalise_id_number(cert.number) or certificate_number_for(
         id_number, cert.category, cert.grade
     )
+    parsed = None
     try:
         parsed = parse_certificate_number(
             number, id_number=id_number, category=cert.category, grade=cert.grade
         )
     except ValidationError as error:
-        raise ValidationError({"certificate_number": error.messages}) from None
-    errors: dict[str, list[str]] = {}
-    clash = DisabilityCertificate.objects.filter(
-        number_index__in=index_values(parsed.number, CERTIFICATE_NUMBER)
-    )
-    if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        errors["certificate_number"] = [_("This certificate number is already registered.")]
+        _add(errors, "certificate_number", error)
     if cert.issue_date < birth_date:
-        errors["issue_date"] = [_("The certificate cannot be issued before the person was born.")]
-    if cert.issue_date > _today():
-        errors["issue_date"] = [_("The issue date cannot be in the future.")]
+        _add(
+            errors,
+            "issue_date",
+            ValidationError(
+                _("The certificate cannot be issued before the person was born."),
+                code="issued_before_birth",
+            ),
+        )
+    if cert.issue_date > today:
+        _add(
+            errors,
+            "issue_date",
+            ValidationError(_("The issue date cannot be in the future."), code="issued_in_future"),
+        )
     valid_until = cert.valid_until or add_years(cert.issue_date, CERTIFICATE_TERM_YEARS)
     if valid_until <= cert.issue_date:
-        errors["valid_until"] = [_("The certificate must be valid after the day it is issued.")]
-    if errors:
-        raise ValidationError(errors)
+        _add(
+            errors,
+            "valid_until",
+            ValidationError(
+                _("The certificate must be valid after the day it is issued."),
+                code="valid_until_before_issue",
+            ),
+        )
+    if errors or parsed is None:
+        return {}, errors
     return {
         "number": parsed.number,
         "category": cert.category,
@@ -229,7 +290,28 @@ def _validate_certificate(
         "issue_date": cert.issue_date,
         "valid_until": valid_until,
         "reissue_count": parsed.reissue,
-    }
+    }, errors
+
+
+def _validate_certificate(
+    cert: CertificateData, id_number: str, birth_date: dt.date, *, exclude_pk: int | None = None
+) -> dict[str, Any]:
+    values, errors = check_certificate_fields(cert, id_number, birth_date, _today())
+    if values:
+        clash = DisabilityCertificate.objects.filter(
+            number_index__in=index_values(values["number"], CERTIFICATE_NUMBER)
+        )
+        if exclude_pk is not None:
+            clash = clash.exclude(pk=exclude_pk)
+        if clash.exists():
+            _add(
+                errors,
+                "certificate_number",
+                ValidationError(DUPLICATE_CERTIFICATE, code="duplicate_certificate"),
+            )
+    if errors:
+        raise ValidationError(errors)
+    return values
 
 
 @transaction.atomic
