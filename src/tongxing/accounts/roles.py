@@ -27,6 +27,7 @@ class Capability(enum.Enum):
     VIEW_AUDIT = "view_audit"
     VIEW_PARAMETERS = "view_parameters"  # the policy parameters and their history
     MANAGE_PARAMETERS = "manage_parameters"  # propose, approve, reject, confirm a value
+    IMPORT_REGISTRY = "import_registry"  # register and update persons from a file
 
 
 _REGISTRY_STAFF = {
@@ -35,13 +36,19 @@ _REGISTRY_STAFF = {
     Capability.REVEAL_IDENTIFIERS,
 }
 
+# Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF),
     Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF),
     Role.COUNTY_OFFICER: frozenset(
-        _REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE, Capability.VIEW_PARAMETERS}
+        _REGISTRY_STAFF
+        | {
+            Capability.MANAGE_CERTIFICATE,
+            Capability.VIEW_PARAMETERS,
+            Capability.IMPORT_REGISTRY,
+        }
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
     Role.CITY_OFFICER: frozenset(
@@ -50,6 +57,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
             Capability.MANAGE_PARAMETERS,
+            Capability.IMPORT_REGISTRY,
         }
     ),
     Role.DEPARTMENT: frozenset(),

@@ -27,4 +27,5 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_edit_registry": signed_in and user.can(Capability.EDIT_REGISTRY),
         "can_view_audit": signed_in and user.can(Capability.VIEW_AUDIT),
         "can_view_parameters": signed_in and user.can(Capability.VIEW_PARAMETERS),
+        "can_import_registry": signed_in and user.can(Capability.IMPORT_REGISTRY),
     }
