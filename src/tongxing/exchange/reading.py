@@ -244,7 +244,6 @@ def _read_csv(path: Path) -> Sheet:
             has_header=False,
             infer_schema=False,
             quote_char='"',
-            missing_utf8_is_empty_string=False,
         )
     except pl.exceptions.PolarsError as error:
         raise FileRejected(

@@ -89,7 +89,8 @@ UPDATABLE = (
     "guardian_relation",
 )
 SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$")
-DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T][\d:.]+)?$")
+# Spaces are gone by now (code columns are compacted), so a time follows the day directly.
+DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:T?\d{1,2}:[\d:.]+)?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 SERIAL_RE = re.compile(r"^(\d{5})(?:\.0+)?$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
