@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import xlsxwriter
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tongxing.areas.models import Area, AreaLevel
 from tongxing.core.scoping import prefix_q
@@ -33,23 +33,27 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", True, _lazy("The person's name as on the identity card."), "张三"),
+    Column(
+        "name", "姓名", True, gettext_lazy("The person's name as on the identity card."), "张三"
+    ),
     Column(
         "id_number",
         "身份证号",
         True,
-        _lazy("18 characters. Keep the column as text so Excel does not drop digits or the X."),
+        gettext_lazy(
+            "18 characters. Keep the column as text so Excel does not drop digits or the X."
+        ),
         "511902196005170014",
         aliases=("身份证号码", "公民身份号码"),
         text=True,
     ),
-    Column("ethnicity", "民族", False, _lazy("Empty means 汉族."), "汉族"),
-    Column("hukou_type", "户籍类型", True, _lazy("城镇 or 农村."), "农村"),
+    Column("ethnicity", "民族", False, gettext_lazy("Empty means 汉族."), "汉族"),
+    Column("hukou_type", "户籍类型", True, gettext_lazy("城镇 or 农村."), "农村"),
     Column(
         "area",
         "村（社区）代码",
         True,
-        _lazy(
+        gettext_lazy(
             "The 12-digit code of the village or community of the hukou; "
             "the sheet 村（社区）代码 lists the codes of your area."
         ),
@@ -57,13 +61,15 @@ COLUMNS: tuple[Column, ...] = (
         aliases=("村社区代码", "村(社区)代码", "区划代码"),
         text=True,
     ),
-    Column("address", "住址", False, _lazy("Street, house number."), "东城街道1号"),
-    Column("phone", "联系电话", False, _lazy("Mobile or landline."), "13812345678", text=True),
+    Column("address", "住址", False, gettext_lazy("Street, house number."), "东城街道1号"),
+    Column(
+        "phone", "联系电话", False, gettext_lazy("Mobile or landline."), "13812345678", text=True
+    ),
     Column(
         "household_head_id_number",
         "户主身份证号",
         False,
-        _lazy(
+        gettext_lazy(
             "Empty when the person heads a new household. Otherwise the ID number of the "
             "head, who is in this file or already registered in your area."
         ),
@@ -74,29 +80,29 @@ COLUMNS: tuple[Column, ...] = (
         "relation_to_head",
         "与户主关系",
         False,
-        _lazy("When the head is someone else: 配偶, 子女, 父母, 孙子女, 兄弟姐妹 or 其他."),
+        gettext_lazy("When the head is someone else: 配偶, 子女, 父母, 孙子女, 兄弟姐妹 or 其他."),
         "",
     ),
     Column(
         "category",
         "残疾类别",
         True,
-        _lazy("1–7 or the word: 视力, 听力, 言语, 肢体, 智力, 精神, 多重."),
+        gettext_lazy("1–7 or the word: 视力, 听力, 言语, 肢体, 智力, 精神, 多重."),
         "肢体",
     ),
     Column(
         "multiple_detail",
         "多重残疾包含类别",
         False,
-        _lazy("Only for 多重: the kinds combined, for example 听力、言语 or 2,3."),
+        gettext_lazy("Only for 多重: the kinds combined, for example 听力、言语 or 2,3."),
         "",
     ),
-    Column("grade", "残疾等级", True, _lazy("1–4 or 一级, 二级, 三级, 四级."), "二级"),
+    Column("grade", "残疾等级", True, gettext_lazy("1–4 or 一级, 二级, 三级, 四级."), "二级"),
     Column(
         "certificate_number",
         "残疾人证号",
         False,
-        _lazy("Empty means the ID number followed by the category and grade digits."),
+        gettext_lazy("Empty means the ID number followed by the category and grade digits."),
         "51190219600517001442",
         aliases=("残疾证号",),
         text=True,
@@ -105,30 +111,32 @@ COLUMNS: tuple[Column, ...] = (
         "issue_date",
         "发证日期",
         True,
-        _lazy("A date, for example 2020-03-01 or 2020/3/1."),
+        gettext_lazy("A date, for example 2020-03-01 or 2020/3/1."),
         "2020-03-01",
     ),
     Column(
         "valid_until",
         "有效期至",
         False,
-        _lazy("Empty means 10 years after the issue date."),
+        gettext_lazy("Empty means 10 years after the issue date."),
         "",
     ),
     Column(
         "guardian_name",
         "监护人姓名",
         False,
-        _lazy("For a child or a person under guardianship."),
+        gettext_lazy("For a child or a person under guardianship."),
         "",
     ),
-    Column("guardian_id_number", "监护人身份证号", False, _lazy("18 characters."), "", text=True),
+    Column(
+        "guardian_id_number", "监护人身份证号", False, gettext_lazy("18 characters."), "", text=True
+    ),
     Column("guardian_phone", "监护人电话", False, "", "", text=True),
     Column(
         "guardian_relation",
         "监护人与本人关系",
         False,
-        _lazy("For example 母亲, 儿子, 法定监护人."),
+        gettext_lazy("For example 母亲, 儿子, 法定监护人."),
         "",
     ),
 )

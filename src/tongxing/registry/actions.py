@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
@@ -230,8 +230,8 @@ def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict
     return values
 
 
-DUPLICATE_PERSON = _lazy("A person with this ID number is already registered.")
-DUPLICATE_CERTIFICATE = _lazy("This certificate number is already registered.")
+DUPLICATE_PERSON = gettext_lazy("A person with this ID number is already registered.")
+DUPLICATE_CERTIFICATE = gettext_lazy("This certificate number is already registered.")
 
 
 def check_certificate_fields(
