@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tongxing.accounts",
     "tongxing.registry",
     "tongxing.benefits",
+    "tongxing.exchange",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,9 @@ TONGXING_MASTER_KEY_FILE = Path(
 TONGXING_REGION = os.environ.get("TONGXING_REGION", "sichuan-bazhong")
 TONGXING_REGIONS_DIR = Path(os.environ.get("TONGXING_REGIONS_DIR", PROJECT_DIR / "regions"))
 TONGXING_PAGE_SIZE = envint("TONGXING_PAGE_SIZE", "25")
+# Uploaded import files are kept here, outside the web root, with their checksum.
+TONGXING_IMPORT_DIR = Path(os.environ.get("TONGXING_IMPORT_DIR", VAR_DIR / "imports"))
+TONGXING_IMPORT_MAX_BYTES = envint("TONGXING_IMPORT_MAX_BYTES", str(200 * 1024 * 1024))
 
 # Background jobs (core/jobs.py): queued in this database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

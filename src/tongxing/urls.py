@@ -7,6 +7,7 @@ urlpatterns = [
     path("audit/", include("tongxing.core.urls")),
     path("jobs/", include("tongxing.core.job_urls")),
     path("", include("tongxing.benefits.urls")),
+    path("imports/", include("tongxing.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

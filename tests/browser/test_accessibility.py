@@ -147,6 +147,7 @@ class Case:
     needs_jobs: bool = False  # "{running}" / "{finished}" / "{interrupted}": the user's jobs
     # "{recipient}", "{claim}", "{locked}" (September, locked), "{batch}" (October, with changes)
     needs_payroll: bool = False
+    needs_import: bool = False  # "{batch}": a checked import with problems
 
 
 def submit(session: Session, button: str = "main form button[type=submit]") -> None:
@@ -174,6 +175,20 @@ def reveal(session: Session) -> None:
 def refuse_claim(session: Session) -> None:
     session.page.check("input[name=decision][value=refuse]")
     submit(session)
+
+
+def fail_export(session: Session) -> None:
+    session.page.check("#id_full_numbers")
+    submit(session)
+
+
+def import_with_problems(user, directory) -> int:
+    from tests.exchange.files import row, upload, xlsx_bytes
+    from tongxing.exchange import actions
+
+    data = xlsx_bytes([row(), row(姓名="", 残疾等级="五级"), row(发证日期="去年")])
+    batch = actions.upload_import(user, upload(data))
+    return actions.validate_import(user, batch).pk
 
 
 CASES = [
@@ -205,6 +220,10 @@ CASES = [
     Case("not-found", "county", "/persons/999999/", 404),
     Case("not-found-anonymous", None, "/no-such-page/", 404),
     Case("forbidden", "village", "/persons/{pk}/events/freeze/", 403, needs_person=True),
+    Case("imports", "county", "/imports/"),
+    Case("import-report", "county", "/imports/{batch}/", needs_import=True),
+    Case("export", "county", "/persons/export/"),
+    Case("export-errors", "county", "/persons/export/", then=fail_export),
     Case("parameters", "city", "/parameters/", needs_parameters=True),
     Case("parameters-county", "county", "/parameters/", needs_parameters=True),
     Case("parameter", "city", "/parameters/{param}/", needs_parameters=True),
@@ -406,6 +425,10 @@ def test_page_is_accessible(case: Case, request, open_session):
         path = path.format(
             **make_payroll(*(request.getfixturevalue(r) for r in ("village", "county", "city")))
         )
+    if case.needs_import:
+        settings = request.getfixturevalue("settings")
+        settings.TONGXING_IMPORT_DIR = request.getfixturevalue("tmp_path") / "imports"
+        path = path.format(batch=import_with_problems(user, settings.TONGXING_IMPORT_DIR))
     session = open_session(user)
     failures = []
     for mode in MODES:

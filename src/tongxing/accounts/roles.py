@@ -36,6 +36,7 @@ class Capability(enum.Enum):
     APPROVE_PAYROLL_CITY = "approve_payroll_city"
     LOCK_PAYROLL = "lock_payroll"  # lock an approved batch and issue its payment files
     DOWNLOAD_PAYMENT_FILES = "download_payment_files"
+    IMPORT_REGISTRY = "import_registry"  # register and update persons from a file
 
 
 _REGISTRY_STAFF = {
@@ -62,6 +63,7 @@ _CITY_PAYROLL = {
     Capability.DOWNLOAD_PAYMENT_FILES,
 }
 
+# Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -70,7 +72,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
         | _COUNTY_PAYROLL
-        | {Capability.MANAGE_CERTIFICATE, Capability.VIEW_PARAMETERS}
+        | {
+            Capability.MANAGE_CERTIFICATE,
+            Capability.VIEW_PARAMETERS,
+            Capability.IMPORT_REGISTRY,
+        }
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
     Role.CITY_OFFICER: frozenset(
@@ -80,6 +86,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
             Capability.MANAGE_PARAMETERS,
+            Capability.IMPORT_REGISTRY,
         }
     ),
     Role.DEPARTMENT: frozenset(),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import Max
 
 _PLAIN_FIELDS = (
     models.AutoField,
@@ -128,3 +129,40 @@ class BulkInserter:
                         copy.write_row(row + fixed)
             else:
                 cursor.executemany(self.sql, [row + fixed for row in rows])
+
+
+class PrimaryKeys:
+    """Primary keys handed out before the rows are written, so households, persons and
+    the rows pointing at them go in without reading keys back (the demo generator and the
+    registry import share it).
+
+    PostgreSQL: drawn from the table's own sequence, so concurrent writers never collide.
+    SQLite: the run holds the write lock (BEGIN IMMEDIATE), so the keys above both the
+    largest id and ``sqlite_sequence`` (which remembers deleted ids) are free; SQLite then
+    advances ``sqlite_sequence`` itself.
+    """
+
+    def __init__(self, model: type[models.Model]):
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.table = model._meta.db_table
+        self.column = model._meta.pk.column
+        self.next = 0
+        if self.connection.vendor != "postgresql":
+            largest = model.objects.aggregate(largest=Max("pk"))["largest"] or 0
+            if self.connection.vendor == "sqlite":
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.table])
+                    row = cursor.fetchone()
+                largest = max(largest, row[0] if row else 0)
+            self.next = largest + 1
+
+    def take(self, count: int) -> list[int]:
+        if self.connection.vendor == "postgresql":
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [self.table, self.column, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        first, self.next = self.next, self.next + count
+        return list(range(first, self.next))

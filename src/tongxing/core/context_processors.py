@@ -28,4 +28,5 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_view_audit": signed_in and user.can(Capability.VIEW_AUDIT),
         "can_view_parameters": signed_in and user.can(Capability.VIEW_PARAMETERS),
         "can_view_payroll": signed_in and user.can(Capability.VIEW_PAYROLL),
+        "can_import_registry": signed_in and user.can(Capability.IMPORT_REGISTRY),
     }

@@ -16,11 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.areas.models import Area
 from tongxing.core import audit
+from tongxing.core.bulk import BulkInserter, PrimaryKeys
 from tongxing.core.fields import index_values
 from tongxing.core.idnumbers import (
     certificate_number_for,
@@ -139,44 +141,68 @@ def _clean_multiple_detail(category: int, detail: str) -> str:
     if category != Category.MULTIPLE:
         if kinds:
             raise ValidationError(
-                {"multiple_detail": _("Only a multiple (多重) disability lists combined kinds.")}
+                {
+                    "multiple_detail": ValidationError(
+                        _("Only a multiple (多重) disability lists combined kinds."),
+                        code="multiple_detail_not_multiple",
+                    )
+                }
             )
         return ""
     if len(kinds) < 2 or any(k not in range(1, 7) for k in kinds):
         raise ValidationError(
-            {"multiple_detail": _("A multiple disability combines two or more of the kinds 1–6.")}
+            {
+                "multiple_detail": ValidationError(
+                    _("A multiple disability combines two or more of the kinds 1–6."),
+                    code="multiple_detail_kinds",
+                )
+            }
         )
     return ",".join(str(k) for k in kinds)
 
 
-def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {}
+FieldErrors = dict[str, list[ValidationError]]
+
+
+def _add(errors: FieldErrors, name: str, error: ValidationError) -> None:
+    errors.setdefault(name, []).extend(error.error_list)
+
+
+def check_person_fields(data: PersonData, today: dt.date) -> tuple[dict[str, Any], FieldErrors]:
+    """The person's field rules without the database: the one check shared by the form's
+    action and the bulk import. Returns the cleaned values and the errors by field, each
+    error with a stable ``code`` (the import counts problems by it)."""
+    errors: FieldErrors = {}
+    resident = None
     try:
-        resident = parse_id_number(data.id_number, today=_today())
+        resident = parse_id_number(data.id_number, today=today)
     except ValidationError as error:
-        raise ValidationError({"id_number": error.messages}) from None
-    duplicates = Person.objects.with_id_number(resident.number)
-    if exclude_pk is not None:
-        duplicates = duplicates.exclude(pk=exclude_pk)
-    if duplicates.exists():
-        errors["id_number"] = [_("A person with this ID number is already registered.")]
-    if not data.name.strip():
-        errors["name"] = [_("Enter the person's name.")]
+        _add(errors, "id_number", error)
+    name = data.name.strip()
+    if not name:
+        _add(errors, "name", ValidationError(_("Enter the person's name."), code="required"))
     if data.guardian_id_number:
         try:
-            parse_id_number(data.guardian_id_number, today=_today())
+            parse_id_number(data.guardian_id_number, today=today)
         except ValidationError as error:
-            errors["guardian_id_number"] = error.messages
+            _add(errors, "guardian_id_number", error)
     if data.area.level not in ("village", "township"):
-        errors["area"] = [_("Choose the village or community where the person's hukou is.")]
-    if errors:
-        raise ValidationError(errors)
-    full, initials = pinyin_keys(data.name.strip())
+        _add(
+            errors,
+            "area",
+            ValidationError(
+                _("Choose the village or community where the person's hukou is."),
+                code="area_level",
+            ),
+        )
+    if errors or resident is None:
+        return {}, errors
+    full, initials = pinyin_keys(name)
     return {
         "id_number": resident.number,
         "birth_date": resident.birth_date,
         "sex": resident.sex,
-        "name": data.name.strip(),
+        "name": name,
         "name_pinyin": full,
         "name_initials": initials,
         "ethnicity": data.ethnicity.strip() or "汉族",
@@ -188,39 +214,75 @@ def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict
         "guardian_id_number": normalise_id_number(data.guardian_id_number),
         "guardian_phone": data.guardian_phone.strip(),
         "guardian_relation": data.guardian_relation.strip(),
-    }
+    }, errors
 
 
-def _validate_certificate(
-    cert: CertificateData, id_number: str, birth_date: dt.date, *, exclude_pk: int | None = None
-) -> dict[str, Any]:
-    detail = _clean_multiple_detail(cert.category, cert.multiple_detail)
+def _validate_person(data: PersonData, *, exclude_pk: int | None = None) -> dict[str, Any]:
+    values, errors = check_person_fields(data, _today())
+    if values:
+        duplicates = Person.objects.with_id_number(values["id_number"])
+        if exclude_pk is not None:
+            duplicates = duplicates.exclude(pk=exclude_pk)
+        if duplicates.exists():
+            _add(errors, "id_number", ValidationError(DUPLICATE_PERSON, code="duplicate_person"))
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+DUPLICATE_PERSON = gettext_lazy("A person with this ID number is already registered.")
+DUPLICATE_CERTIFICATE = gettext_lazy("This certificate number is already registered.")
+
+
+def check_certificate_fields(
+    cert: CertificateData, id_number: str, birth_date: dt.date, today: dt.date
+) -> tuple[dict[str, Any], FieldErrors]:
+    """The certificate's field rules without the database (see :func:`check_person_fields`)."""
+    errors: FieldErrors = {}
+    detail = ""
+    try:
+        detail = _clean_multiple_detail(cert.category, cert.multiple_detail)
+    except ValidationError as error:
+        for name, field_errors in error.error_dict.items():
+            for field_error in field_errors:
+                _add(errors, name, field_error)
     number = normalise_id_number(cert.number) or certificate_number_for(
         id_number, cert.category, cert.grade
     )
+    parsed = None
     try:
         parsed = parse_certificate_number(
             number, id_number=id_number, category=cert.category, grade=cert.grade
         )
     except ValidationError as error:
-        raise ValidationError({"certificate_number": error.messages}) from None
-    errors: dict[str, list[str]] = {}
-    clash = DisabilityCertificate.objects.filter(
-        number_index__in=index_values(parsed.number, CERTIFICATE_NUMBER)
-    )
-    if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        errors["certificate_number"] = [_("This certificate number is already registered.")]
+        _add(errors, "certificate_number", error)
     if cert.issue_date < birth_date:
-        errors["issue_date"] = [_("The certificate cannot be issued before the person was born.")]
-    if cert.issue_date > _today():
-        errors["issue_date"] = [_("The issue date cannot be in the future.")]
+        _add(
+            errors,
+            "issue_date",
+            ValidationError(
+                _("The certificate cannot be issued before the person was born."),
+                code="issued_before_birth",
+            ),
+        )
+    if cert.issue_date > today:
+        _add(
+            errors,
+            "issue_date",
+            ValidationError(_("The issue date cannot be in the future."), code="issued_in_future"),
+        )
     valid_until = cert.valid_until or add_years(cert.issue_date, CERTIFICATE_TERM_YEARS)
     if valid_until <= cert.issue_date:
-        errors["valid_until"] = [_("The certificate must be valid after the day it is issued.")]
-    if errors:
-        raise ValidationError(errors)
+        _add(
+            errors,
+            "valid_until",
+            ValidationError(
+                _("The certificate must be valid after the day it is issued."),
+                code="valid_until_before_issue",
+            ),
+        )
+    if errors or parsed is None:
+        return {}, errors
     return {
         "number": parsed.number,
         "category": cert.category,
@@ -229,7 +291,28 @@ def _validate_certificate(
         "issue_date": cert.issue_date,
         "valid_until": valid_until,
         "reissue_count": parsed.reissue,
-    }
+    }, errors
+
+
+def _validate_certificate(
+    cert: CertificateData, id_number: str, birth_date: dt.date, *, exclude_pk: int | None = None
+) -> dict[str, Any]:
+    values, errors = check_certificate_fields(cert, id_number, birth_date, _today())
+    if values:
+        clash = DisabilityCertificate.objects.filter(
+            number_index__in=index_values(values["number"], CERTIFICATE_NUMBER)
+        )
+        if exclude_pk is not None:
+            clash = clash.exclude(pk=exclude_pk)
+        if clash.exists():
+            _add(
+                errors,
+                "certificate_number",
+                ValidationError(DUPLICATE_CERTIFICATE, code="duplicate_certificate"),
+            )
+    if errors:
+        raise ValidationError(errors)
+    return values
 
 
 @transaction.atomic
@@ -739,3 +822,178 @@ def set_household_status(
         source=source,
     )
     return status
+
+
+@dataclass
+class ImportedPerson:
+    """A new person from an import row, already checked by :func:`check_person_fields`
+    and :func:`check_certificate_fields` and against the registry."""
+
+    row: int
+    person: dict[str, Any]
+    certificate: dict[str, Any]
+    relation_to_head: str = Relation.HEAD
+    head_row: int | None = None  # the head is new too, on this row of the same file
+    household_id: int | None = None  # the head is registered: join their household
+
+
+@dataclass
+class PersonChange:
+    """A registered person (as read) and the field values an import row changes."""
+
+    row: int
+    person: Person
+    values: dict[str, Any]
+
+
+IMPORT_PERSON_COLUMNS = (
+    "id",
+    "household",
+    "relation_to_head",
+    "id_number",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "hukou_type",
+    "area",
+    "address",
+    "phone",
+    "guardian_name",
+    "guardian_id_number",
+    "guardian_phone",
+    "guardian_relation",
+    "status",
+    "date_of_death",  # a DateField computes in pre_save, so BulkInserter needs it given
+)
+IMPORT_CERTIFICATE_COLUMNS = (
+    "person",
+    "number",
+    "category",
+    "multiple_detail",
+    "grade",
+    "issue_date",
+    "valid_until",
+    "reissue_count",
+)
+
+
+def _masked(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    return {
+        prefix + name: SENSITIVE_MASKS[name](value) if name in SENSITIVE_MASKS else value
+        for name, value in values.items()
+    }
+
+
+@transaction.atomic
+def import_persons(
+    actor: User,
+    new: list[ImportedPerson],
+    changes: list[PersonChange],
+    *,
+    source: str,
+    batch_size: int = 2000,
+) -> tuple[int, int]:
+    """Register ``new`` and apply ``changes`` in one transaction, in bulk.
+
+    The rows were checked with the same field rules as :func:`register_person` and
+    :func:`update_person`; this re-checks only the actor's right over every area written.
+    Each person gets the same audit row the one-person actions write (masked diff), with
+    ``source`` naming the import. Returns (registered, updated).
+    """
+    areas = {p.person["area"].code for p in new} | {c.person.area_id for c in changes}
+    areas |= {c.values["area"].code for c in changes if "area" in c.values}
+    for code in sorted(areas):
+        ensure_allowed(actor, Capability.IMPORT_REGISTRY, code)
+    now = timezone.now()
+    events = []
+    heads = [p for p in new if p.head_row is None and p.household_id is None]
+    household_ids = PrimaryKeys(Household).take(len(heads)) if heads else []
+    household_by_row = {p.row: pk for p, pk in zip(heads, household_ids, strict=True)}
+    person_ids = PrimaryKeys(Person).take(len(new)) if new else []
+    households = BulkInserter(Household, ("id", "area", "address"), now)
+    persons = BulkInserter(Person, IMPORT_PERSON_COLUMNS, now)
+    certificates = BulkInserter(DisabilityCertificate, IMPORT_CERTIFICATE_COLUMNS, now)
+    for start in range(0, len(heads), batch_size):
+        households.insert(
+            [
+                (household_by_row[p.row], p.person["area"].code, p.person["address"])
+                for p in heads[start : start + batch_size]
+            ]
+        )
+    for start in range(0, len(new), batch_size):
+        person_rows, certificate_rows = [], []
+        for p, pk in zip(new[start : start + batch_size], person_ids[start:], strict=False):
+            values = p.person
+            household = p.household_id or household_by_row[p.head_row or p.row]
+            person_rows.append(
+                (
+                    pk,
+                    household,
+                    p.relation_to_head,
+                    *(
+                        values[name].code if name == "area" else values[name]
+                        for name in IMPORT_PERSON_COLUMNS[3:-2]
+                    ),
+                    PersonStatus.ACTIVE,
+                    None,
+                )
+            )
+            cert = p.certificate
+            certificate_rows.append((pk, *(cert[name] for name in IMPORT_CERTIFICATE_COLUMNS[1:])))
+            snapshot = {
+                name: values[name]
+                for name in PERSON_FIELDS
+                if name not in ("area_id", "relation_to_head")
+            }
+            snapshot["area_id"] = values["area"].code
+            snapshot["relation_to_head"] = p.relation_to_head
+            cert_snapshot = {name: cert.get(name) for name in CERTIFICATE_FIELDS}
+            cert_snapshot["status"] = CertificateStatus.VALID
+            events.append(
+                audit.build_event(
+                    actor,
+                    AuditAction.CREATE,
+                    object_type="registry.person",
+                    object_id=pk,
+                    person_id=pk,
+                    area_code=values["area"].code,
+                    summary="registered with certificate",
+                    changes=audit.diff({}, _masked(snapshot) | _masked(cert_snapshot, CERT)),
+                    source=source,
+                    at=now,
+                )
+            )
+        persons.insert(person_rows)
+        certificates.insert(certificate_rows)
+    by_fields: dict[tuple[str, ...], list[Person]] = {}
+    for change in changes:
+        person = change.person
+        before = {name: getattr(person, name) for name in change.values}
+        for name, value in change.values.items():
+            setattr(person, name, value)
+        person.updated_at = now
+        after = {name: getattr(person, name) for name in change.values}
+        if "area" in change.values:
+            before["area"], after["area"] = before["area"].code, after["area"].code
+        events.append(
+            audit.build_event(
+                actor,
+                AuditAction.UPDATE,
+                object_type="registry.person",
+                object_id=person.pk,
+                person_id=person.pk,
+                area_code=person.area_id,
+                summary="details changed",
+                changes=audit.diff(_masked(before), _masked(after)),
+                source=source,
+                at=now,
+            )
+        )
+        by_fields.setdefault(tuple(sorted(change.values)), []).append(person)
+    for fields, group in by_fields.items():
+        Person.objects.bulk_update(group, [*fields, "updated_at"], batch_size=batch_size)
+    audit.record_many(events, batch_size=batch_size)
+    return len(new), len(changes)

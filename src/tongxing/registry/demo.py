@@ -102,13 +102,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import Max, Subquery
+from django.db import connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from tongxing.areas.models import Area, AreaLevel
 from tongxing.core import audit
-from tongxing.core.bulk import BulkInserter
+from tongxing.core.bulk import BulkInserter, PrimaryKeys
 from tongxing.core.idnumbers import certificate_number_for, check_character
 from tongxing.core.masking import mask_certificate_number
 from tongxing.core.models import AuditAction, AuditEvent
@@ -911,42 +911,6 @@ def generate_population(
     )
 
 
-# Field types whose database value is the Python value the generator already holds.
-class _Keys:
-    """Primary keys handed out before the rows are written, so households, persons and
-    the rows pointing at them go in without reading keys back.
-
-    PostgreSQL: drawn from the table's own sequence, so concurrent writers never collide.
-    SQLite: the run holds the write lock (BEGIN IMMEDIATE), so the keys above both the
-    largest id and ``sqlite_sequence`` (which remembers deleted ids) are free; SQLite then
-    advances ``sqlite_sequence`` itself.
-    """
-
-    def __init__(self, model: type[models.Model]):
-        self.table = model._meta.db_table
-        self.column = model._meta.pk.column
-        self.next = 0
-        if connection.vendor != "postgresql":
-            largest = model.objects.aggregate(largest=Max("pk"))["largest"] or 0
-            if connection.vendor == "sqlite":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.table])
-                    row = cursor.fetchone()
-                largest = max(largest, row[0] if row else 0)
-            self.next = largest + 1
-
-    def take(self, count: int) -> list[int]:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [self.table, self.column, count],
-                )
-                return [row[0] for row in cursor.fetchall()]
-        first, self.next = self.next, self.next + count
-        return list(range(first, self.next))
-
-
 PERSON_COLUMNS = (
     "id",
     "household",
@@ -1001,7 +965,7 @@ def _write(
     household_table = BulkInserter(Household, ("id", "area", "address"), now)
     person_table = BulkInserter(Person, PERSON_COLUMNS, now)
     certificate_table = BulkInserter(DisabilityCertificate, CERTIFICATE_COLUMNS, now)
-    household_keys, person_keys = _Keys(Household), _Keys(Person)
+    household_keys, person_keys = PrimaryKeys(Household), PrimaryKeys(Person)
     while done < total:
         plans: list[_Household] = []
         in_batch = 0

@@ -195,6 +195,38 @@ class RevealForm(forms.Form):
     )
 
 
+class ExportForm(forms.Form):
+    file_format = forms.ChoiceField(
+        label=_("File format"),
+        choices=[("xlsx", _("Excel workbook (.xlsx)")), ("csv", _("CSV text (.csv)"))],
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+    full_numbers = forms.BooleanField(
+        label=_("Include full ID numbers"),
+        required=False,
+        help_text=_("Without this, ID numbers are masked as on screen."),
+    )
+    purpose = forms.CharField(
+        label=_("Why do you need the full numbers?"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for full numbers. Your reason and the number of rows are recorded."),
+    )
+
+    def __init__(self, *args, may_reveal: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_reveal:
+            del self.fields["full_numbers"]
+            del self.fields["purpose"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("full_numbers") and len(cleaned.get("purpose", "").strip()) < 4:
+            self.add_error("purpose", _("Say why you need the full numbers."))
+        return cleaned
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Name, pinyin, ID or certificate number"), required=False, max_length=30

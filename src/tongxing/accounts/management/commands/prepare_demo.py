@@ -23,6 +23,7 @@ class Command(BaseCommand):
         call_command("load_region", settings.TONGXING_REGION)
         call_command("load_parameters", settings.TONGXING_REGION)
         call_command("generate_demo", persons=persons, seed=seed)
+        call_command("make_import_demo")
         ensure_demo_accounts()
         call_command("generate_benefit_demo", seed=seed)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,269 @@
+"""Registry import: seconds to check (dry run) and apply an .xlsx or a CSV of new persons,
+the ratio to a bare bulk insert of the same rows, and peak memory.
+
+Why: the issue's targets are a 114,000-row .xlsx in 30 s and a 1,000,000-row CSV in
+120 s. Each run is a child process with a fresh database (a temporary SQLite file, and a
+temporary PostgreSQL database when one answers at postgres://postgres@127.0.0.1:5432).
+The input files are generated once into var/bench/ (never committed) and reused.
+
+The child times, in order: the dry run (read + check every row + registry look-ups), a
+bare insert of the same households, persons and certificates with BulkInserter (no
+checks, no audit rows) rolled back, and the apply (which checks the file again against
+the registry, then writes persons, certificates, households and one audit row each).
+
+    .venv/bin/python benchmarks/import.py                        # 114,000 xlsx + 1,000,000 csv
+    .venv/bin/python benchmarks/import.py --rows 20000 --format xlsx --no-pg
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+BENCH_DIR = ROOT / "var" / "bench"
+
+
+def make_input(path: Path, rows: int, villages: list[str]) -> None:
+    import datetime as dt
+    import random
+
+    import xlsxwriter
+
+    from tongxing.core.idnumbers import make_id_number
+    from tongxing.exchange.template import COLUMNS
+
+    rng = random.Random(rows)
+    headers = [c.header for c in COLUMNS]
+    keys = [c.key for c in COLUMNS]
+    seen: set[str] = set()
+
+    def values():
+        while len(seen) < rows:
+            birth = dt.date(1930 + rng.randrange(80), rng.randrange(1, 13), rng.randrange(1, 29))
+            id_number = make_id_number(rng.choice(["511902", "511921"]), birth, rng.randrange(1000))
+            if id_number in seen:
+                continue
+            seen.add(id_number)
+            yield {
+                "name": rng.choice("王李张刘陈杨") + rng.choice("伟芳娜秀英敏静丽强磊"),
+                "id_number": id_number,
+                "hukou_type": rng.choice(["农村", "城镇"]),
+                "area": rng.choice(villages),
+                "address": f"{rng.randrange(1, 300)}号",
+                "phone": f"13{rng.randrange(10**8, 10**9)}",
+                "category": str(rng.choice([1, 2, 4, 4, 5, 6])),
+                "grade": str(rng.randrange(1, 5)),
+                "issue_date": f"{rng.randrange(2016, 2025)}-{rng.randrange(1, 13):02d}-10",
+            }
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        import csv
+
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(headers)
+            for row in values():
+                writer.writerow([row.get(k, "") for k in keys])
+        return
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, headers)
+    for r, row in enumerate(values(), start=1):
+        for c, key in enumerate(keys):
+            sheet.write_string(r, c, row.get(key, ""))
+    workbook.close()
+
+
+def child(rows: int, file_format: str) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongxing.settings")
+    import django
+
+    django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tongxing.accounts.models import User
+    from tongxing.areas.models import Area
+    from tongxing.core.bulk import BulkInserter, PrimaryKeys
+    from tongxing.exchange import actions
+    from tongxing.registry.actions import IMPORT_CERTIFICATE_COLUMNS, IMPORT_PERSON_COLUMNS
+    from tongxing.registry.models import DisabilityCertificate, Household, Person
+
+    call_command("migrate", verbosity=0)
+    call_command("load_region", verbosity=0)
+    villages = list(
+        Area.objects.filter(level="village", code__regex=r"^5119(02|21)").values_list(
+            "code", flat=True
+        )
+    )
+    path = BENCH_DIR / f"import-{rows}.{file_format}"
+    if not path.exists():
+        make_input(path, rows, villages)
+    officer = User.objects.create_user("bench", role="city_officer", area_id="5119")
+    with path.open("rb") as handle:
+        upload = SimpleUploadedFile(path.name, handle.read())
+    batch = actions.upload_import(officer, upload)
+    del upload
+
+    started = time.perf_counter()
+    batch = actions.validate_import(officer, batch)
+    check_s = time.perf_counter() - started
+    assert batch.rows_invalid == 0 and batch.rows_new == rows, (batch.rows_invalid, batch.rows_new)
+
+    outcome = actions.check_file(officer, batch)
+    now = timezone.now()
+    started = time.perf_counter()
+    with transaction.atomic():
+        household_ids = PrimaryKeys(Household).take(len(outcome.new))
+        person_ids = PrimaryKeys(Person).take(len(outcome.new))
+        households = BulkInserter(Household, ("id", "area", "address"), now)
+        persons = BulkInserter(Person, IMPORT_PERSON_COLUMNS, now)
+        certificates = BulkInserter(DisabilityCertificate, IMPORT_CERTIFICATE_COLUMNS, now)
+        for start in range(0, len(outcome.new), 2000):
+            chunk = outcome.new[start : start + 2000]
+            ids = person_ids[start : start + 2000]
+            homes = household_ids[start : start + 2000]
+            households.insert(
+                [
+                    (h, p.person["area"].code, p.person["address"])
+                    for h, p in zip(homes, chunk, strict=True)
+                ]
+            )
+            persons.insert(
+                [
+                    (
+                        pk,
+                        h,
+                        "head",
+                        *(
+                            p.person[n].code if n == "area" else p.person[n]
+                            for n in IMPORT_PERSON_COLUMNS[3:-2]
+                        ),
+                        "active",
+                        None,
+                    )
+                    for pk, h, p in zip(ids, homes, chunk, strict=True)
+                ]
+            )
+            certificates.insert(
+                [
+                    (pk, *(p.certificate[n] for n in IMPORT_CERTIFICATE_COLUMNS[1:]))
+                    for pk, p in zip(ids, chunk, strict=True)
+                ]
+            )
+        bare_s = time.perf_counter() - started
+        transaction.set_rollback(True)
+    del outcome
+
+    started = time.perf_counter()
+    batch = actions.apply_import(officer, batch)
+    apply_s = time.perf_counter() - started
+    assert batch.created_count == rows
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {"check": check_s, "apply": apply_s, "bare": bare_s, "peak_mib": peak_kib / 1024}
+        )
+    )
+
+
+def run_once(backend: str, rows: int, file_format: str) -> dict[str, float]:
+    var_dir = tempfile.mkdtemp(prefix="tongxing-bench-")
+    env = dict(os.environ, TONGXING_VAR_DIR=var_dir)
+    env.pop("DATABASE_URL", None)
+    env.setdefault("TONGXING_MASTER_KEY", secrets.token_hex(32))
+    database = None
+    try:
+        if backend == "postgresql":
+            database = f"tongxing_bench_{os.getpid()}_{secrets.token_hex(4)}"
+            _pg_admin(f'CREATE DATABASE "{database}"')
+            env["DATABASE_URL"] = f"{PG_SERVER}/{database}"
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", "--rows", str(rows), "--format", file_format],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            sys.stderr.write(result.stderr[-4000:])
+            raise SystemExit(f"{backend} run failed (exit {result.returncode})")
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    finally:
+        if database:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as conn:
+        conn.execute(sql)
+
+
+def pg_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, help="one size for the formats asked for")
+    parser.add_argument("--format", choices=["xlsx", "csv"], action="append")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--pg", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.rows, args.format[0])
+        return
+    plan = [("xlsx", 114_000, 30), ("csv", 1_000_000, 120)]
+    if args.format:
+        plan = [p for p in plan if p[0] in args.format]
+    if args.rows:
+        plan = [(f, args.rows, t) for f, _, t in plan]
+    backends = ["sqlite"] + (["postgresql"] if args.pg and pg_reachable() else [])
+    print(f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'backend':<11} {'format':<6} {'rows':>9} {'check s':>8} {'apply s':>8} "
+        f"{'total s':>8} {'target':>7} {'bare s':>7} {'ratio':>6} {'peak MiB':>9}"
+    )
+    for backend in backends:
+        for file_format, rows, target in plan:
+            runs = [run_once(backend, rows, file_format) for _ in range(args.repeat)]
+            check = statistics.median(r["check"] for r in runs)
+            apply = statistics.median(r["apply"] for r in runs)
+            bare = statistics.median(r["bare"] for r in runs)
+            peak = statistics.median(r["peak_mib"] for r in runs)
+            total = check + apply
+            print(
+                f"{backend:<11} {file_format:<6} {rows:>9,} {check:>8.1f} {apply:>8.1f} "
+                f"{total:>8.1f} {target:>7} {bare:>7.1f} {total / bare:>6.1f} {peak:>9.0f}"
+            )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
