@@ -197,6 +197,9 @@ TONGXING_REGIONS_DIR = Path(os.environ.get("TONGXING_REGIONS_DIR", PROJECT_DIR /
 TONGXING_PAGE_SIZE = envint("TONGXING_PAGE_SIZE", "25")
 # Uploaded import files are kept here, outside the web root, with their checksum.
 TONGXING_IMPORT_DIR = Path(os.environ.get("TONGXING_IMPORT_DIR", VAR_DIR / "imports"))
+# Files larger than this (about 2,000 rows) are checked and applied as background jobs with
+# a progress bar; smaller ones answer on the page at once.
+TONGXING_IMPORT_INLINE_BYTES = int(os.environ.get("TONGXING_IMPORT_INLINE_BYTES", 256 * 1024))
 TONGXING_IMPORT_MAX_BYTES = envint("TONGXING_IMPORT_MAX_BYTES", str(200 * 1024 * 1024))
 
 # Background jobs (core/jobs.py): queued in this database, run by `manage.py db_worker`.

@@ -118,3 +118,35 @@ def test_the_demo_file_has_the_planted_errors(county):
         "required",
     ]
     assert (batch.rows_total, batch.rows_invalid) == (51, 12)
+
+
+def test_a_large_file_is_checked_and_applied_as_background_jobs(
+    client, county, settings, django_capture_on_commit_callbacks
+):
+    from tongxing.core.jobs import run_queued_jobs
+    from tongxing.core.models import Job, JobStatus
+    from tongxing.exchange.models import ImportBatch
+
+    settings.TONGXING_IMPORT_INLINE_BYTES = 0  # every file counts as large
+    client.force_login(county)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:import_list"), {"file": upload(xlsx_bytes([row(), row()]))}
+        )
+    check = Job.objects.get(kind="imports.validate")
+    assert response["Location"] == reverse("jobs:detail", args=[check.pk])
+    assert ImportBatch.objects.get().state == "uploaded"  # nothing checked yet
+    run_queued_jobs()
+    check.refresh_from_db()
+    batch = ImportBatch.objects.get()
+    assert (check.status, batch.state, batch.rows_total) == (JobStatus.SUCCEEDED, "validated", 2)
+    assert check.result["url"] == batch.get_absolute_url()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("exchange:import_apply", args=[batch.pk]), {"mode": "all"}
+        )
+    assert Person.objects.count() == 0
+    run_queued_jobs()
+    batch.refresh_from_db()
+    assert (batch.state, batch.created_count, Person.objects.count()) == ("applied", 2, 2)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongxing.core.exports import XLSX_CONTENT_TYPE
+from tongxing.core.jobs import start_job
 from tongxing.core.scoping import prefix_q
 from tongxing.exchange import actions, demo
 from tongxing.exchange.forms import ApplyForm, UploadForm
@@ -48,7 +49,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             batch = actions.upload_import(request.user, form.cleaned_data["file"])
-            actions.validate_import(request.user, batch)  # job hookup: imports.validate
+            if batch.size > settings.TONGXING_IMPORT_INLINE_BYTES:
+                job = start_job(
+                    "imports.validate",
+                    user=request.user,
+                    params={"batch_id": batch.pk},
+                    label=_("Check %(name)s") % {"name": batch.original_name},
+                    area=batch.area,
+                )
+                return redirect("jobs:detail", job_id=job.pk)
+            actions.validate_import(request.user, batch)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -106,8 +116,17 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
         return redirect(batch)
+    if batch.size > settings.TONGXING_IMPORT_INLINE_BYTES:
+        actions.ensure_may_import(request.user, batch)
+        job = start_job(
+            "imports.apply",
+            user=request.user,
+            params={"batch_id": batch.pk, "mode": form.cleaned_data["mode"]},
+            label=_("Apply %(name)s") % {"name": batch.original_name},
+            area=batch.area,
+        )
+        return redirect("jobs:detail", job_id=job.pk)
     try:
-        # job hookup: imports.apply
         batch = actions.apply_import(request.user, batch, form.cleaned_data["mode"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
