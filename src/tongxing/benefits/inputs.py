@@ -244,7 +244,7 @@ def _moves_out(events: pa.Table) -> pa.Table:
     moves = events.filter(pc.equal(events["kind"], "move_out"))
     if moves.num_rows == 0:
         return MOVES_OUT.empty_table()
-    latest = moves.group_by("person_id").aggregate([("effective_date", "max")])
+    latest = moves.group_by("person_id").aggregate([("effective_date", "max")]).sort_by("person_id")
     return pa.table(
         {"person_id": latest["person_id"], "moved_out_on": latest["effective_date_max"]},
         schema=MOVES_OUT,
