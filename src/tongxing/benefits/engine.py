@@ -87,19 +87,24 @@ def _decide_on(f: ir.Table, benefit: Benefit, p: Params) -> ir.Table:
     )
 
 
+# Paid before not paid, eligible before not, the higher amount, else the first day; one
+# number per decision so a hash aggregate (arg_max) picks, with no sort.
+_PAID, _ELIGIBLE, _AMOUNT_LIMIT = 2**61, 2**60, 2**40
+
+
 def _better_of_two_days(decided: ir.Table) -> ir.Table:
-    """Per person, benefit and month, the better of the first- and last-day decisions:
-    paid before not paid, eligible before not, the higher amount, else the first day."""
-    rank = ibis.row_number().over(
-        group_by=[decided.person_id, decided.benefit, decided.month],
-        order_by=[
-            ibis.desc(decided.paid),
-            ibis.desc(decided.eligible),
-            ibis.desc(decided.amount_fen),
-            decided.day,
-        ],
+    """Per person, benefit and month, the better of the first- and last-day decisions."""
+    score = (
+        decided.paid.cast("int64") * _PAID
+        + decided.eligible.cast("int64") * _ELIGIBLE
+        + decided.amount_fen.clip(lower=0, upper=_AMOUNT_LIMIT - 1) * 2
+        + ibis.ifelse(decided.day == decided.month, 1, 0)
     )
-    return decided.mutate(_rank=rank).filter(lambda r: r._rank == 0).drop("_rank")
+    scored = decided.mutate(_score=score)
+    keys = ["person_id", "benefit", "month"]
+    return scored.group_by(keys).aggregate(
+        **{name: scored[name].argmax(scored._score) for name in DECISION.names if name not in keys}
+    )
 
 
 @dataclass

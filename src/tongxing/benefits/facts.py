@@ -55,18 +55,20 @@ def _certificate_on(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
     cert = t["certificates"].cross_join(days)
     history = t["certificate_history"]
     later = history.join(days, history.effective_date > days.day)
-    result = cert
-    for name in CERTIFICATE_FIELDS:
-        changed = later.filter(later[f"{name}_before"].notnull())
-        # The value replaced by the first change after the day is the value on the day.
-        first = changed.group_by(["person_id", "day"]).aggregate(
-            **{f"{name}_then": changed[f"{name}_before"].argmin(changed.effective_date)}
-        )
-        result = result.left_join(first, ["person_id", "day"]).drop("person_id_right", "day_right")
-        result = result.mutate(**{name: ibis.coalesce(result[f"{name}_then"], result[name])}).drop(
-            f"{name}_then"
-        )
-    return result
+    # The value replaced by the first change after the day is the value on the day; one
+    # aggregate finds it for every field at once.
+    first = later.group_by(["person_id", "day"]).aggregate(
+        **{
+            f"{name}_then": later[f"{name}_before"].argmin(
+                later.effective_date, where=later[f"{name}_before"].notnull()
+            )
+            for name in CERTIFICATE_FIELDS
+        }
+    )
+    result = cert.left_join(first, ["person_id", "day"]).drop("person_id_right", "day_right")
+    return result.mutate(
+        **{name: ibis.coalesce(result[f"{name}_then"], result[name]) for name in CERTIFICATE_FIELDS}
+    ).drop(*(f"{name}_then" for name in CERTIFICATE_FIELDS))
 
 
 def _household_flags(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
