@@ -1,8 +1,9 @@
 """Run the benefit rules for a month: over a county for the payroll, over one person to
 explain a decision. Both go through :func:`decide`, so they cannot disagree.
 
-**Which day of the month decides.** The rules are evaluated on the first and on the last
-day of the month, and each person gets the better of the two outcomes. A change in the
+**Which day of the month decides.** The rules are evaluated at the opening of the month's
+first day and at the close of its last day, and each person gets the better of the two
+outcomes. A change in the
 person's favour (a new certificate, 低保 granted, a more severe grade) therefore counts from
 the month it happens; a change against (death, moving out, a certificate frozen, cancelled
 or expired, 低保 ended, a milder grade) from the month after. Parameters are read on the

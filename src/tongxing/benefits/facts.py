@@ -54,7 +54,14 @@ def _certificate_on(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
     """The certificate's status, category, grade and term on each day."""
     cert = t["certificates"].cross_join(days)
     history = t["certificate_history"]
-    later = history.join(days, history.effective_date > days.day)
+    # At the opening of the month a change dated that day has not happened yet (a
+    # certificate frozen on 1 October still counts for October, as a death on 1 October
+    # does); at the close of the month a change dated that day has.
+    later = history.join(
+        days,
+        (history.effective_date > days.day)
+        | ((history.effective_date == days.day) & (days.day == days.month)),
+    )
     # The value replaced by the first change after the day is the value on the day; one
     # aggregate finds it for every field at once.
     first = later.group_by(["person_id", "day"]).aggregate(
