@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tongxing.accounts",
     "tongxing.registry",
     "tongxing.benefits",
+    "tongxing.surveys",
 ]
 
 MIDDLEWARE = [

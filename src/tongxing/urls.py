@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("tongxing.accounts.urls")),
     path("audit/", include("tongxing.core.urls")),
     path("parameters/", include("tongxing.benefits.urls")),
+    path("surveys/", include("tongxing.surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

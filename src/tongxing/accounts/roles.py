@@ -27,6 +27,11 @@ class Capability(enum.Enum):
     VIEW_AUDIT = "view_audit"
     VIEW_PARAMETERS = "view_parameters"  # the policy parameters and their history
     MANAGE_PARAMETERS = "manage_parameters"  # propose, approve, reject, confirm a value
+    VIEW_SURVEYS = "view_surveys"  # survey progress, surveys and needs of the area
+    CONDUCT_SURVEY = "conduct_survey"  # fill in a person's annual needs survey
+    CLOSE_NEEDS = "close_needs"  # record a need as met (by which service) or declined
+    HOME_VISITS = "home_visits"  # plan home visits and record what they found
+    EMERGENCY_ROSTER = "emergency_roster"  # print or export the area's emergency roster
 
 
 _REGISTRY_STAFF = {
@@ -35,17 +40,24 @@ _REGISTRY_STAFF = {
     Capability.REVEAL_IDENTIFIERS,
 }
 
+# Every staff member of an area follows its survey and needs and can use its emergency
+# roster; the survey is filled in and homes visited by village and township staff, who know
+# the families, and by the county federation, which covers villages without a worker.
+_SURVEY_STAFF = {Capability.VIEW_SURVEYS, Capability.CLOSE_NEEDS, Capability.EMERGENCY_ROSTER}
+_FIELD_STAFF = _SURVEY_STAFF | {Capability.CONDUCT_SURVEY, Capability.HOME_VISITS}
+
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF),
-    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF),
+    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
+    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
     Role.COUNTY_OFFICER: frozenset(
-        _REGISTRY_STAFF | {Capability.MANAGE_CERTIFICATE, Capability.VIEW_PARAMETERS}
+        _REGISTRY_STAFF | _FIELD_STAFF | {Capability.MANAGE_CERTIFICATE, Capability.VIEW_PARAMETERS}
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
     Role.CITY_OFFICER: frozenset(
         _REGISTRY_STAFF
+        | _SURVEY_STAFF
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,

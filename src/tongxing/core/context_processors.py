@@ -27,4 +27,7 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_edit_registry": signed_in and user.can(Capability.EDIT_REGISTRY),
         "can_view_audit": signed_in and user.can(Capability.VIEW_AUDIT),
         "can_view_parameters": signed_in and user.can(Capability.VIEW_PARAMETERS),
+        "can_view_surveys": signed_in and user.can(Capability.VIEW_SURVEYS),
+        "can_home_visits": signed_in and user.can(Capability.HOME_VISITS),
+        "can_emergency_roster": signed_in and user.can(Capability.EMERGENCY_ROSTER),
     }
