@@ -278,7 +278,7 @@ class _Checker:
         elif "options" in raw:
             self.problem(f"{where}.options", f"a {kind} question has no options", raw, "options")
         need = raw.get("need", "")
-        if need:
+        if need and kind in QuestionType.ALL:
             if kind != QuestionType.YES_NO:
                 self.problem(
                     f"{where}.need", "only a yes_no question states a need itself", raw, "need"

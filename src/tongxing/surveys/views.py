@@ -121,7 +121,10 @@ def survey_step(request: HttpRequest, year: int, pk: int, group: str) -> HttpRes
     if survey.is_done:
         return redirect("surveys:person", year=year, pk=pk)
     form = forms.SurveyStepForm(
-        request.POST or None, group=screen, answers=survey.answers, flags=survey.flags
+        request.POST if request.method == "POST" else None,
+        group=screen,
+        answers=survey.answers,
+        flags=survey.flags,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -237,7 +240,7 @@ def need_close(request: HttpRequest, pk: int) -> HttpResponse:
     need = queries.get_need_for_user(request.user, pk, Capability.CLOSE_NEEDS)
     if need.status != NeedStatus.OPEN:
         return redirect("surveys:need_list")
-    form = forms.NeedCloseForm(request.POST or None)
+    form = forms.NeedCloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             actions.close_need(
@@ -274,7 +277,8 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     person = queries.person_for_survey(request.user, pk, Capability.HOME_VISITS)
     form = forms.VisitPlanForm(
-        request.POST or None, visitors=queries.visitors_for(request.user, person)
+        request.POST if request.method == "POST" else None,
+        visitors=queries.visitors_for(request.user, person),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -318,7 +322,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     plan = queries.get_visit_plan_for_user(request.user, pk)
     if hasattr(plan, "visit"):
         return redirect("surveys:visit_detail", pk=plan.pk)
-    form = forms.VisitRecordForm(request.POST or None)
+    form = forms.VisitRecordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -344,7 +348,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def emergency_roster(request: HttpRequest) -> HttpResponse:
     user_area = queries.area_for(request.user, None, Capability.EMERGENCY_ROSTER)
-    form = forms.RosterForm(request.POST or None, user_area=user_area)
+    form = forms.RosterForm(request.POST if request.method == "POST" else None, user_area=user_area)
     if request.method == "POST" and form.is_valid():
         area = queries.area_for(
             request.user, form.cleaned_data["area"], Capability.EMERGENCY_ROSTER
