@@ -1,5 +1,8 @@
 """The annual needs survey (量服), the needs it finds, and home visits.
 
+Rows belong to their person and go with them (CASCADE): persons are never deleted in
+normal work (a death is a status), only when the demo population is replaced.
+
 State changes go through :mod:`tongxing.surveys.actions`; scoped reads through
 :mod:`tongxing.surveys.queries`. Answers and visit notes are health and family
 information (PIPL 第二十八条), so they are stored encrypted.
@@ -61,7 +64,7 @@ class Survey(models.Model):
 
     person = models.ForeignKey(
         "registry.Person",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="surveys",
         verbose_name=_("person"),
     )
@@ -102,6 +105,11 @@ class Survey(models.Model):
                 name="survey_completed_has_time",
             ),
         ]
+        # Progress joins every person of an area to this year's survey and reads only its
+        # status: with status in the index the join never visits the table.
+        indexes = [
+            models.Index(fields=["person", "year", "status"], name="survey_person_year_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.person_id}"
@@ -138,12 +146,12 @@ class Need(models.Model):
     """A need stated in a survey; open until a service meets it or it is declined."""
 
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="needs", verbose_name=_("person")
+        "registry.Person", on_delete=models.CASCADE, related_name="needs", verbose_name=_("person")
     )
     kind = models.CharField(_("need"), max_length=20, choices=NeedKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     survey = models.ForeignKey(
-        Survey, on_delete=models.PROTECT, related_name="needs", verbose_name=_("from survey")
+        Survey, on_delete=models.CASCADE, related_name="needs", verbose_name=_("from survey")
     )
     status = models.CharField(
         _("status"), max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN
@@ -174,7 +182,10 @@ class Need(models.Model):
                 name="need_closed_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["year", "status"], name="need_year_status")]
+        # The same for the "need → met" figures per area.
+        indexes = [
+            models.Index(fields=["person", "year", "status"], name="need_person_year_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
@@ -199,7 +210,7 @@ class VisitPlan(models.Model):
 
     person = models.ForeignKey(
         "registry.Person",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="visit_plans",
         verbose_name=_("person"),
     )
@@ -225,7 +236,7 @@ class VisitPlan(models.Model):
     follows = models.ForeignKey(
         "Visit",
         verbose_name=_("follows up the visit"),
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="follow_up_plans",
@@ -245,10 +256,10 @@ class Visit(models.Model):
     """What a home visit found. The notes are personal data and stored encrypted."""
 
     plan = models.OneToOneField(
-        VisitPlan, on_delete=models.PROTECT, related_name="visit", verbose_name=_("plan")
+        VisitPlan, on_delete=models.CASCADE, related_name="visit", verbose_name=_("plan")
     )
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="visits", verbose_name=_("person")
+        "registry.Person", on_delete=models.CASCADE, related_name="visits", verbose_name=_("person")
     )
     visited_on = models.DateField(_("visited on"))
     visited_by = models.ForeignKey(

@@ -24,6 +24,8 @@ class Command(BaseCommand):
         call_command("load_parameters", settings.TONGXING_REGION)
         call_command("generate_demo", persons=persons, seed=seed)
         ensure_demo_accounts()
+        call_command("load_surveys", settings.TONGXING_REGION)
+        call_command("generate_survey_demo", seed=seed)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_ACCOUNTS:
             area = spec.area_code or "-"
