@@ -56,6 +56,7 @@ bench: install-test
 	$(BIN)/python benchmarks/registry_search.py --keep
 	$(BIN)/python benchmarks/crypto_primitives.py
 	$(BIN)/python benchmarks/crypto.py
+	$(BIN)/python benchmarks/survey_progress.py --keep
 
 clean:
 	rm -rf $(VENV) var

@@ -27,6 +27,7 @@ def post_screen(client, person, screen: str, answers: dict, **extra):
 @pytest.fixture
 def worker(client, village):
     client.force_login(village)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English text
     return client
 
 

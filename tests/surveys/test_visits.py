@@ -120,4 +120,4 @@ def test_the_visit_list_marks_overdue_visits_in_words(client, village, person):
     )
     client.force_login(village)
     page = client.get("/surveys/visits/").content.decode()
-    assert "overdue" in page
+    assert '<strong class="tag warning">已逾期</strong>' in page

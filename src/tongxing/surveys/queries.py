@@ -295,6 +295,7 @@ def visitors_for(user: User, person: Person) -> QuerySet[User]:
     roles = [r for r, caps in ROLE_CAPABILITIES.items() if Capability.HOME_VISITS in caps]
     return (
         User.objects.filter(is_active=True, role__in=roles, area_id__in=codes)
+        .select_related("area")
         .filter(prefix_q("area_id", user.area_id))
         .order_by("-area_id", "username")
     )
