@@ -58,6 +58,7 @@ bench: install-test
 	$(BIN)/python benchmarks/crypto_primitives.py
 	$(BIN)/python benchmarks/crypto.py
 	$(BIN)/python benchmarks/job_overhead.py
+	$(BIN)/python benchmarks/survey_progress.py --keep
 
 clean:
 	rm -rf $(VENV) var

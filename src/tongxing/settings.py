@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tongxing.registry",
     "tongxing.benefits",
     "tongxing.exchange",
+    "tongxing.surveys",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("jobs/", include("tongxing.core.job_urls")),
     path("", include("tongxing.benefits.urls")),
     path("imports/", include("tongxing.exchange.urls")),
+    path("surveys/", include("tongxing.surveys.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from tests import factories
 from tests.browser.conftest import CHROMIUM, REGION, Session, make_household
 from tests.core.jobkinds import jobs as _job_kinds  # noqa: F401 - registers "tests.count"
+from tests.surveys.conftest import answers_for
 from tongxing.areas.models import Area
 from tongxing.benefits import actions as benefit_actions
 from tongxing.benefits.models import BenefitClaim, ClaimStatus, Parameter, PaymentAccount
@@ -26,6 +27,9 @@ from tongxing.core.jobs import run_queued_jobs, start_job
 from tongxing.core.models import Job, JobStatus
 from tongxing.registry import actions as registry_actions
 from tongxing.registry.models import LifeEventKind
+from tongxing.surveys import actions as survey_actions
+from tongxing.surveys.definitions import Questionnaire, load_surveys
+from tongxing.surveys.models import Need, SurveyDefinition
 
 pytestmark = [
     pytest.mark.browser,
@@ -148,6 +152,9 @@ class Case:
     # "{recipient}", "{claim}", "{locked}" (September, locked), "{batch}" (October, with changes)
     needs_payroll: bool = False
     needs_import: bool = False  # "{batch}": a checked import with problems
+    # "{pk}" has a completed survey with an open need "{need}" and a planned visit "{plan}";
+    # "{member}" a survey started on the first screen.
+    needs_surveys: bool = False
 
 
 def submit(session: Session, button: str = "main form button[type=submit]") -> None:
@@ -164,6 +171,26 @@ def fail_login(session: Session) -> None:
 def fail_registration(session: Session) -> None:
     session.page.fill("#id_name", "王五")
     session.page.fill("#id_id_number", "51190219800101001X")
+    submit(session)
+
+
+def flag_age(session: Session) -> None:
+    session.page.fill("#id_age", "3")
+    submit(session)
+
+
+def fail_need_close(session: Session) -> None:
+    session.page.check("#id_outcome_0")
+    submit(session)
+
+
+def print_roster(session: Session) -> None:
+    session.page.select_option("#id_area", "511902001")
+    session.page.fill("#id_purpose", "七月防汛演练")
+    submit(session)
+
+
+def fail_roster(session: Session) -> None:
     submit(session)
 
 
@@ -267,6 +294,49 @@ CASES = [
     Case("job-running", "county", "/jobs/{running}/", needs_jobs=True),
     Case("job-finished", "county", "/jobs/{finished}/", needs_jobs=True),
     Case("job-interrupted", "county", "/jobs/{interrupted}/", needs_jobs=True),
+    *[
+        Case(f"survey-progress-{role}", role, "/surveys/", needs_surveys=True)
+        for role in ("village", "township", "city")
+    ],
+    Case("survey-village-list", "township", "/surveys/?area=511902001001", needs_surveys=True),
+    Case("survey-person-done", "village", "/surveys/2025/persons/{pk}/", needs_surveys=True),
+    Case("survey-person-started", "village", "/surveys/2025/persons/{member}/", needs_surveys=True),
+    Case(
+        "survey-screen",
+        "village",
+        "/surveys/2025/persons/{member}/screens/basic/",
+        needs_surveys=True,
+    ),
+    Case(
+        "survey-screen-flagged",
+        "village",
+        "/surveys/2025/persons/{member}/screens/basic/",
+        then=flag_age,
+        needs_surveys=True,
+    ),
+    Case(
+        "survey-screen-choices",
+        "village",
+        "/surveys/2025/persons/{member}/screens/assistive_devices/",
+        needs_surveys=True,
+    ),
+    Case("survey-review", "village", "/surveys/2025/persons/{member}/review/", needs_surveys=True),
+    Case("needs", "township", "/surveys/needs/", needs_surveys=True),
+    Case("need-close", "township", "/surveys/needs/{need}/close/", needs_surveys=True),
+    Case(
+        "need-close-errors",
+        "township",
+        "/surveys/needs/{need}/close/",
+        then=fail_need_close,
+        needs_surveys=True,
+    ),
+    Case("visits", "village", "/surveys/visits/", needs_surveys=True),
+    Case("visit-plan", "township", "/surveys/visits/plan/{pk}/", needs_surveys=True),
+    Case("visit-detail", "village", "/surveys/visits/{plan}/", needs_surveys=True),
+    Case("visit-record", "village", "/surveys/visits/{plan}/record/", needs_surveys=True),
+    Case("roster-form", "township", "/surveys/roster/", needs_surveys=True),
+    Case("roster-form-errors", "township", "/surveys/roster/", then=fail_roster),
+    Case("roster", "township", "/surveys/roster/", then=print_roster, needs_surveys=True),
 ]
 
 
@@ -355,6 +425,30 @@ def make_jobs(user) -> dict[str, str]:
 MODES = ("zh", "large-contrast", "en")
 
 
+def survey_records(request) -> dict[str, int]:
+    village = request.getfixturevalue("village")
+    head, member = make_household(village, request.getfixturevalue("county"))
+    load_surveys(REGION)
+    definition = SurveyDefinition.objects.get(year=2025)
+    survey = survey_actions.start_survey(village, head, definition)
+    questionnaire = Questionnaire.from_definition(definition)
+    answers = answers_for(head, care_need=True, device_need=["wheelchair"])
+    for group in questionnaire.groups:
+        survey = survey_actions.save_survey_step(village, survey, group.key, answers[group.key])
+    survey_actions.complete_survey(village, survey)
+    started = survey_actions.start_survey(village, member, definition)
+    survey_actions.save_survey_step(village, started, "basic", answers_for(member)["basic"])
+    plan = survey_actions.plan_visit(
+        village,
+        head,
+        reason="living_alone",
+        due_date=dt.date.today() - dt.timedelta(days=2),
+        assigned_to=village,
+    )
+    need = Need.objects.filter(person=head).order_by("id").first()
+    return {"pk": head.pk, "member": member.pk, "need": need.pk, "plan": plan.pk}
+
+
 def post_form(session: Session, path: str, data: dict[str, str]) -> None:
     """POST like the header's own forms do (their CSRF token, the browser's cookies)."""
     token = session.page.input_value(".display-switch input[name=csrfmiddlewaretoken]")
@@ -415,6 +509,8 @@ def test_page_is_accessible(case: Case, request, open_session):
             request.getfixturevalue("village"), request.getfixturevalue("county")
         )
         path = path.format(pk=head.pk)
+    if case.needs_surveys:
+        path = path.format(**survey_records(request))
     if case.needs_parameters:
         load_parameters(REGION)
         parameter = Parameter.objects.get(key="subsidies.living.amount")

@@ -37,6 +37,11 @@ class Capability(enum.Enum):
     LOCK_PAYROLL = "lock_payroll"  # lock an approved batch and issue its payment files
     DOWNLOAD_PAYMENT_FILES = "download_payment_files"
     IMPORT_REGISTRY = "import_registry"  # register and update persons from a file
+    VIEW_SURVEYS = "view_surveys"  # survey progress, surveys and needs of the area
+    CONDUCT_SURVEY = "conduct_survey"  # fill in a person's annual needs survey
+    CLOSE_NEEDS = "close_needs"  # record a need as met (by which service) or declined
+    HOME_VISITS = "home_visits"  # plan home visits and record what they found
+    EMERGENCY_ROSTER = "emergency_roster"  # print or export the area's emergency roster
 
 
 _REGISTRY_STAFF = {
@@ -63,14 +68,21 @@ _CITY_PAYROLL = {
     Capability.DOWNLOAD_PAYMENT_FILES,
 }
 
+# Every staff member of an area follows its survey and needs and can use its emergency
+# roster; the survey is filled in and homes visited by village and township staff, who know
+# the families, and by the county federation, which covers villages without a worker.
+_SURVEY_STAFF = {Capability.VIEW_SURVEYS, Capability.CLOSE_NEEDS, Capability.EMERGENCY_ROSTER}
+_FIELD_STAFF = _SURVEY_STAFF | {Capability.CONDUCT_SURVEY, Capability.HOME_VISITS}
+
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF),
-    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF),
+    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
+    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
+        | _FIELD_STAFF
         | _COUNTY_PAYROLL
         | {
             Capability.MANAGE_CERTIFICATE,
@@ -82,6 +94,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CITY_OFFICER: frozenset(
         _REGISTRY_STAFF
         | _CITY_PAYROLL
+        | _SURVEY_STAFF
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,

@@ -26,7 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ from tongxing.benefits.models import (
 )
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
+from tongxing.core.yamlfiles import LineTrackingLoader as _Loader
+from tongxing.core.yamlfiles import Problem
 
 PARAMETERS_DIR = "parameters"
 # ``not_found`` declares a parameter whose value the sources do not give: the file may then
@@ -58,66 +60,6 @@ CENT = Decimal("0.01")
 AUDIT_SOURCE = "load_parameters"
 
 ParameterScalar = Decimal | int | bool | tuple[int, ...]
-
-
-# --- reading YAML -------------------------------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text, reads decimals as ``Decimal`` and records
-    duplicate keys (with lines) instead of silently keeping the last one as PyYAML does."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.lines: dict[int, dict[Any, int]] = {}  # id(mapping) -> {key: line}
-        # id(mapping) -> [(key, line, first line)]
-        self.duplicates: dict[int, list[tuple[str, int, int]]] = {}
-        self._node_lines: dict[Any, int] = {}
-        self._node_duplicates: list[tuple[str, int, int]] = []
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        seen: dict[Any, int] = {}
-        duplicates = []
-        for key_node, _value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                duplicates.append((str(key), line, seen[key]))
-            else:
-                seen[key] = line
-        self._node_lines, self._node_duplicates = seen, duplicates
-        return mapping
-
-    def construct_yaml_map(self, node: yaml.MappingNode) -> Any:
-        # PyYAML yields the dict before filling it, so lines are filed under that object.
-        data: dict[Any, Any] = {}
-        yield data
-        data.update(self.construct_mapping(node))
-        self.lines[id(data)] = self._node_lines
-        if self._node_duplicates:
-            self.duplicates[id(data)] = self._node_duplicates
-
-
-# Dates stay strings so that "2024-7-1" (which YAML 1.1 would accept as a date) can be
-# refused as not ISO, and so a quoted and an unquoted date cannot slip past the duplicate check.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal | float:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:  # .inf, .nan: left as floats for the unit check to refuse
-        return loader.construct_yaml_float(node)
-    return number
-
-
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 
 
 def read_value_text(unit: str, text: str) -> Any:
@@ -137,18 +79,6 @@ def read_value_text(unit: str, text: str) -> Any:
 
 
 # --- checking -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    key: str
-    reason: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file} line {self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.reason}"
 
 
 class ParameterFileError(Exception):

@@ -29,4 +29,7 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_view_parameters": signed_in and user.can(Capability.VIEW_PARAMETERS),
         "can_view_payroll": signed_in and user.can(Capability.VIEW_PAYROLL),
         "can_import_registry": signed_in and user.can(Capability.IMPORT_REGISTRY),
+        "can_view_surveys": signed_in and user.can(Capability.VIEW_SURVEYS),
+        "can_home_visits": signed_in and user.can(Capability.HOME_VISITS),
+        "can_emergency_roster": signed_in and user.can(Capability.EMERGENCY_ROSTER),
     }
