@@ -59,6 +59,8 @@ bench: install-test
 	$(BIN)/python benchmarks/crypto.py
 	$(BIN)/python benchmarks/job_overhead.py
 	$(BIN)/python benchmarks/survey_progress.py --keep
+	$(BIN)/python benchmarks/payroll.py
+	$(BIN)/python benchmarks/import.py
 
 clean:
 	rm -rf $(VENV) var
