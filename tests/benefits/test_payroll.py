@@ -356,3 +356,41 @@ def test_a_name_that_starts_like_a_formula_is_neutralised_in_the_file(
     )
 
     assert ",'=1+1," in payment_files.payment_file_csv(batch).decode("utf-8-sig")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_approving_at_the_same_moment_approve_once(
+    county, reviewer, bazhou, recipients, django_capture_on_commit_callbacks
+):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the row lock is PostgreSQL's to prove")
+    batch = prepare(county, bazhou, OCTOBER, django_capture_on_commit_callbacks)
+    second = factories.make_user("second", Role.COUNTY_OFFICER, "511902")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(user) -> None:
+        try:
+            barrier.wait()
+            actions.approve_county(user, PayrollBatch.objects.get(pk=batch.pk))
+            outcomes.append("approved")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve, args=(u,)) for u in (reviewer, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["approved", "refused"]
+    approvals = AuditEvent.objects.filter(
+        object_type="benefits.payrollbatch", summary="county approved"
+    )
+    assert approvals.count() == 1
