@@ -206,6 +206,7 @@ def _detail_context(request: HttpRequest, person: Person, revealed: bool = False
         ).select_related("actor")[:50],
         "revealed": revealed,
         "can_edit": request.user.can(Capability.EDIT_REGISTRY),
+        "can_view_entitlements": request.user.can(Capability.VIEW_ENTITLEMENTS),
         "can_manage_certificate": request.user.can(Capability.MANAGE_CERTIFICATE),
         "event_kinds": EVENT_FORMS,
     }
