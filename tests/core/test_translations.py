@@ -8,6 +8,7 @@ After changing strings: ``make messages`` (makemessages, then compilemessages).
 from __future__ import annotations
 
 import gettext as gnu_gettext
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,3 +181,31 @@ def test_the_login_page_is_in_english_when_chosen():
     assert '<html lang="en"' in page
     assert "<h1>Sign in</h1>" in page
     assert "登录" not in page
+
+
+def test_every_string_in_the_code_is_in_the_catalog(po_entries, tmp_path, settings):
+    """makemessages run into a scratch copy finds no string the catalog lacks: a new
+    string added without ``make messages`` would otherwise show in English."""
+    from django.core.management import call_command
+
+    scratch = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    scratch.mkdir(parents=True)
+    (scratch / "django.po").write_bytes(PO_FILE.read_bytes())
+    settings.LOCALE_PATHS = [tmp_path]
+    root = Path(settings.BASE_DIR).parents[1]
+    cwd = Path.cwd()
+    try:
+        os.chdir(root)
+        call_command(
+            "makemessages",
+            locale=["zh_Hans"],
+            ignore_patterns=[".venv/*", "tests/*", "benchmarks/*", "var/*"],
+            no_obsolete=True,
+            verbosity=0,
+        )
+    finally:
+        os.chdir(cwd)
+    known = {(e.msgctxt, e.msgid) for e in po_entries}
+    extracted = {(e.msgctxt, e.msgid) for e in parse_po(scratch / "django.po") if e.msgid}
+    missing = sorted(msgid for _, msgid in extracted - known)
+    assert not missing, "run make messages and translate:\n" + "\n".join(missing[:40])
