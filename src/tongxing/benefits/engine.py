@@ -216,6 +216,9 @@ def explain(
         p = Params(parameters, month.replace(day=1))
         that_day = f.filter((f.person_id == person_id) & (f.day == row["day"]))
         conditions = benefit.conditions(that_day, p)
+        # Built only so that ``p`` records the amount's parameters: the standard a payment
+        # is made at belongs among the values and sources the explanation shows.
+        benefit.amount(that_day, p)
         tests = _tests(conditions)
         values = _one(con, that_day.mutate(**{f"_c_{i}": t for i, t in enumerate(tests)}))
         outcome.day = row["day"]
