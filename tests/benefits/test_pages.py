@@ -20,6 +20,12 @@ OCTOBER = dt.date(2026, 10, 1)
 
 
 @pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English text
+    return client
+
+
+@pytest.fixture
 def parameters(db):
     call_command("load_parameters", "sichuan-bazhong", verbosity=0)
 

@@ -149,12 +149,14 @@ def test_preparing_again_before_approval_replaces_the_lines_without_duplicates(
 def test_a_preparation_that_fails_mid_write_leaves_no_lines_and_a_rerun_completes(
     county, bazhou, recipients, django_capture_on_commit_callbacks, monkeypatch
 ):
-    original = payroll._copy_payee_details
+    original = payroll.summarise
 
-    def crash(batch_id):
+    def crash(batch):
+        # After every line is written, before the batch is marked prepared.
+        assert PayrollLine.objects.filter(batch=batch).count() == 4
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(payroll, "_copy_payee_details", crash)
+    monkeypatch.setattr(payroll, "summarise", crash)
     batch = prepare(county, bazhou, OCTOBER, django_capture_on_commit_callbacks)
     assert (batch.status, PayrollLine.objects.filter(batch=batch).count()) == (
         BatchStatus.FAILED,
@@ -162,7 +164,7 @@ def test_a_preparation_that_fails_mid_write_leaves_no_lines_and_a_rerun_complete
     )
     assert batch.error == "RuntimeError: disk full"
 
-    monkeypatch.setattr(payroll, "_copy_payee_details", original)
+    monkeypatch.setattr(payroll, "summarise", original)
     batch = prepare(county, bazhou, OCTOBER, django_capture_on_commit_callbacks)
     assert batch.status == BatchStatus.PREPARED
     assert PayrollLine.objects.filter(batch=batch).count() == 4
