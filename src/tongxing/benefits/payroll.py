@@ -144,7 +144,10 @@ def compute(
 
     progress(1, 4, "deciding")
     clock = _timer()
-    evaluation = evaluate(inputs, [month], parameters)
+    # Only a person with an application (approved, or ended since) can be paid or stop
+    # being paid; deciding the others would be most of the work for none of the lines.
+    claimants = pc.unique(inputs.claims["person_id"]).to_pylist()
+    evaluation = evaluate(_only(inputs, claimants), [month], parameters)
     decisions = evaluation.decisions
     con = ibis.duckdb.connect()
     decided = ibis.memtable(decisions)
