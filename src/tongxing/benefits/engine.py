@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from tongxing.benefits.facts import facts_on, memtables
+from tongxing.benefits.facts import compute_facts
 from tongxing.benefits.inputs import Inputs
 from tongxing.benefits.parameters import ParameterAt, ParameterLookupError, ParameterSet
 from tongxing.benefits.rules import BENEFITS, CODES
@@ -53,9 +54,28 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def _connection() -> Any:
-    # One in-process DuckDB per evaluation: nothing is shared between requests or jobs.
-    return ibis.duckdb.connect()
+@functools.lru_cache(maxsize=256)
+def _compiled(op: Any) -> str:
+    # Compiling an Ibis expression costs more than running it for a county. The
+    # expressions here read tables by name, so the same rules with the same parameter
+    # values compile to the same SQL: each process compiles each of them once.
+    return ibis.to_sql(op.to_expr(), dialect="duckdb")
+
+
+def _run(expr: ir.Table, tables: dict[str, pa.Table]) -> pa.Table:
+    """``expr`` over the named Arrow ``tables`` in a fresh in-process DuckDB (nothing is
+    shared between requests or jobs)."""
+    con = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        return con.sql(_compiled(expr.op())).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _named(table: pa.Table, name: str) -> ir.Table:
+    return ibis.table(ibis.Schema.from_pyarrow(table.schema), name=name)
 
 
 def _tests(conditions: list[Condition]) -> list[ir.BooleanValue]:
@@ -134,11 +154,10 @@ def evaluate(
     The facts of all the days are computed in one query; each month's rules then run
     with that month's parameters over the flat facts table.
     """
-    con = _connection()
     months = sorted({m.replace(day=1) for m in months})
     days = [day for month in months for day in month_bounds(month)]
-    facts = con.to_pyarrow(facts_on(memtables(inputs), days, CODES, overrides))
-    f = ibis.memtable(facts)
+    facts = compute_facts(inputs, days, CODES, overrides)
+    f = _named(facts, "facts")
     evaluation = Evaluation(months=months, decisions=DECISION.empty_table(), facts=facts)
     parts: list[ir.Table] = []
     for month in months:
@@ -152,7 +171,7 @@ def evaluate(
         evaluation.parameters_used |= p.used
     if parts:
         union = functools.reduce(lambda a, b: a.union(b), parts)
-        evaluation.decisions = con.to_pyarrow(_better_of_two_days(union)).cast(DECISION)
+        evaluation.decisions = _run(_better_of_two_days(union), {"facts": facts}).cast(DECISION)
     return evaluation
 
 
@@ -202,8 +221,11 @@ def explain(
         for row in evaluation.decisions.to_pylist()
         if row["person_id"] == person_id
     }
-    con = _connection()
-    f = ibis.memtable(evaluation.facts)
+    f = _named(evaluation.facts, "facts")
+    # The person and day as a table joined in, not literals, so the SQL is the same for
+    # every person and compiles once.
+    target = ibis.table({"person_id": "int64", "day": "date"}, name="target")
+    that_day = f.join(target, ["person_id", "day"])
     outcomes = []
     for benefit in benefits:
         outcome = BenefitOutcome(benefit)
@@ -214,13 +236,21 @@ def explain(
         row = rows[benefit.code]
         # Show the conditions on the day that decided, with the facts of that day.
         p = Params(parameters, month.replace(day=1))
-        that_day = f.filter((f.person_id == person_id) & (f.day == row["day"]))
         conditions = benefit.conditions(that_day, p)
         # Built only so that ``p`` records the amount's parameters: the standard a payment
         # is made at belongs among the values and sources the explanation shows.
         benefit.amount(that_day, p)
         tests = _tests(conditions)
-        values = _one(con, that_day.mutate(**{f"_c_{i}": t for i, t in enumerate(tests)}))
+        values = _run(
+            that_day.mutate(**{f"_c_{i}": t for i, t in enumerate(tests)}),
+            {
+                "facts": evaluation.facts,
+                "target": pa.table(
+                    {"person_id": [person_id], "day": [row["day"]]},
+                    schema=pa.schema([("person_id", pa.int64()), ("day", pa.date32())]),
+                ),
+            },
+        ).to_pylist()[0]
         outcome.day = row["day"]
         outcome.eligible, outcome.claim, outcome.paid = row["eligible"], row["claim"], row["paid"]
         outcome.amount = (Decimal(row["amount_fen"]) / 100).quantize(Decimal("0.01"))
@@ -238,8 +268,3 @@ def explain(
         outcome.amount_facts = {name: values[name] for name in benefit.amount_facts}
         outcome.parameters = list(p.used.values())
     return outcomes
-
-
-def _one(con: Any, expr: ir.Table) -> dict[str, Any] | None:
-    rows = con.to_pyarrow(expr).to_pylist()
-    return rows[0] if rows else None
