@@ -16,7 +16,7 @@ from tongxing.registry import actions as registry_actions
 
 
 @pytest.mark.django_db(transaction=True)
-def test_adbc_and_the_django_connection_read_identical_inputs(village, county):
+def test_adbc_and_the_django_connection_read_identical_inputs(committed_region, village, county):
     if arrowio._adbc_connection() is None:
         pytest.skip("the in-memory SQLite test database has no file for ADBC to open")
     person = factories.make_person(village, name="甲", certificate={"grade": 3})

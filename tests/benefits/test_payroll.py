@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import connection
 
 from tests import factories
 from tongxing.accounts.roles import Role
@@ -360,16 +361,18 @@ def test_a_name_that_starts_like_a_formula_is_neutralised_in_the_file(
     assert ",'=1+1," in payment_files.payment_file_csv(batch).decode("utf-8-sig")
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises writers; the row lock is PostgreSQL's to prove",
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_approving_at_the_same_moment_approve_once(
-    county, reviewer, bazhou, recipients, django_capture_on_commit_callbacks
+    committed_region, county, reviewer, bazhou, recipients, django_capture_on_commit_callbacks
 ):
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers; the row lock is PostgreSQL's to prove")
     batch = prepare(county, bazhou, OCTOBER, django_capture_on_commit_callbacks)
     second = factories.make_user("second", Role.COUNTY_OFFICER, "511902")
     barrier = threading.Barrier(2)

@@ -48,6 +48,12 @@ VILLAGE_AREA = factories.VILLAGE  # 东城街道第1社区, in 巴州区 (511902
 
 
 @pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English text
+    return client
+
+
+@pytest.fixture
 def start(django_capture_on_commit_callbacks):
     """start(kind, user, **params) -> Job, queued as after a committed request."""
 

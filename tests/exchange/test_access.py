@@ -143,9 +143,7 @@ def test_a_large_file_is_checked_and_applied_as_background_jobs(
     assert check.result["url"] == batch.get_absolute_url()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("exchange:import_apply", args=[batch.pk]), {"mode": "all"}
-        )
+        response = client.post(reverse("exchange:import_apply", args=[batch.pk]), {"mode": "all"})
     assert Person.objects.count() == 0
     run_queued_jobs()
     batch.refresh_from_db()
