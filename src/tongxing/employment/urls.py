@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tongxing.employment import views
+
+app_name = "employment"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("employers/", views.employer_list, name="employer_list"),
+    path("employers/new/", views.employer_new, name="employer_new"),
+    path("employers/<int:pk>/", views.employer_detail, name="employer_detail"),
+    path("employers/<int:pk>/declare/", views.declaration_new, name="declaration_new"),
+    path("declarations/<int:pk>/", views.declaration_detail, name="declaration_detail"),
+    path("fund/<int:year>/", views.fund_year, name="fund_year"),
+    path("persons/<int:pk>/", views.person_employment, name="person"),
+    path("zero-employment/", views.zero_employment, name="zero_employment"),
+]

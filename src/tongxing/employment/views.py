@@ -1,0 +1,215 @@
+"""Staff pages for employment: employers, declarations and the fund, persons' employment
+status, zero-employment households. Check, parse, call, respond."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxing.accounts.roles import Capability
+from tongxing.core import audit
+from tongxing.core.models import AuditAction
+from tongxing.employment import actions, forms, queries
+from tongxing.employment.actions import EmployerData
+from tongxing.employment.models import EmploymentStatus, JobSeekerProfile
+from tongxing.registry.forms import apply_errors
+from tongxing.registry.queries import get_person_for_user, require
+
+
+def _last_year() -> int:
+    return timezone.localdate().year - 1
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.VIEW_EMPLOYMENT)
+    return render(
+        request,
+        "employment/home.html",
+        {
+            "year": _last_year(),
+            "can_view_employers": request.user.can(Capability.VIEW_EMPLOYERS),
+        },
+    )
+
+
+@login_required
+def employer_list(request: HttpRequest) -> HttpResponse:
+    employers = queries.employers_for(request.user)
+    return render(
+        request,
+        "employment/employer_list.html",
+        {
+            "employers": employers[:500],
+            "count": employers.count(),
+            "can_manage": request.user.can(Capability.MANAGE_EMPLOYERS),
+        },
+    )
+
+
+@login_required
+def employer_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.MANAGE_EMPLOYERS)
+    form = forms.EmployerForm(
+        request.POST if request.method == "POST" else None, prefix_code=request.user.area_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            employer = actions.register_employer(request.user, EmployerData(**form.cleaned_data))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Employer registered."))
+            return redirect("employment:employer_detail", pk=employer.pk)
+    return render(request, "employment/employer_form.html", {"form": form})
+
+
+@login_required
+def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    employer = queries.get_employer_for_user(request.user, pk)
+    return render(
+        request,
+        "employment/employer_detail.html",
+        {
+            "employer": employer,
+            "declarations": employer.declarations.order_by("-year"),
+            "can_manage": request.user.can(Capability.MANAGE_EMPLOYERS),
+        },
+    )
+
+
+@login_required
+def declaration_new(request: HttpRequest, pk: int) -> HttpResponse:
+    employer = queries.get_employer_for_user(request.user, pk, Capability.MANAGE_EMPLOYERS)
+    form = forms.DeclarationForm(
+        request.POST if request.method == "POST" else None, initial={"year": _last_year()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        persons, unknown = queries.persons_by_id_number(request.user, data["employees"])
+        if unknown:
+            form.add_error(
+                "employees",
+                _("No person with this ID number in your area, on line %(lines)s.")
+                % {"lines": "; ".join(unknown)},
+            )
+        else:
+            try:
+                declaration = actions.record_declaration(
+                    request.user,
+                    employer,
+                    year=data["year"],
+                    average_staff=data["average_staff"],
+                    total_wages=data["total_wages"],
+                    employees=persons,
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Declaration recorded; the fund is computed below."))
+                return redirect("employment:declaration_detail", pk=declaration.pk)
+    return render(request, "employment/declaration_form.html", {"form": form, "employer": employer})
+
+
+@login_required
+def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = queries.get_declaration_for_user(request.user, pk)
+    explanation = queries.explain(request.user, declaration)
+    # The page names the declared employees: who saw them is recorded (PIPL).
+    audit.record(
+        request.user,
+        AuditAction.VIEW,
+        object_type=actions.DECLARATION,
+        object_id=declaration.pk,
+        area_code=declaration.employer.area_id,
+        summary="fund explanation viewed",
+    )
+    return render(
+        request,
+        "employment/declaration_detail.html",
+        {"explanation": explanation, "d": declaration},
+    )
+
+
+@login_required
+def fund_year(request: HttpRequest, year: int) -> HttpResponse:
+    return render(
+        request, "employment/fund_year.html", {"fund": queries.fund_year(request.user, year)}
+    )
+
+
+@login_required
+def person_employment(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_person_for_user(request.user, pk, Capability.VIEW_EMPLOYMENT)
+    can_record = request.user.can(Capability.RECORD_EMPLOYMENT)
+    employers = queries.employers_for(request.user, Capability.VIEW_EMPLOYMENT)
+    profile = JobSeekerProfile.objects.filter(person=person).first()
+    status_form = forms.StatusForm(employers=employers, prefix="status")
+    profile_form = forms.ProfileForm(
+        initial={"wishes": profile.wishes, "abilities": profile.abilities} if profile else None,
+        prefix="profile",
+    )
+    if request.method == "POST":
+        require(request.user, Capability.RECORD_EMPLOYMENT)
+        if "profile-wishes" in request.POST:
+            profile_form = forms.ProfileForm(request.POST, prefix="profile")
+            if profile_form.is_valid():
+                actions.save_job_profile(request.user, person, **profile_form.cleaned_data)
+                messages.success(request, _("Wishes and abilities saved."))
+                return redirect("employment:person", pk=pk)
+        else:
+            status_form = forms.StatusForm(request.POST, employers=employers, prefix="status")
+            if status_form.is_valid():
+                data = status_form.cleaned_data
+                try:
+                    actions.record_employment_status(
+                        request.user,
+                        person,
+                        status=data["status"],
+                        form=data["form"],
+                        employer=data["employer"],
+                        employer_note=data["employer_note"],
+                        start_date=data["start_date"],
+                    )
+                except ValidationError as error:
+                    apply_errors(status_form, error)
+                else:
+                    messages.success(request, _("Employment status recorded."))
+                    return redirect("employment:person", pk=pk)
+    audit.record(
+        request.user,
+        AuditAction.VIEW,
+        object_type="registry.person",
+        object_id=person.pk,
+        person_id=person.pk,
+        area_code=person.area_id,
+        summary="employment page viewed",
+    )
+    return render(
+        request,
+        "employment/person.html",
+        {
+            "person": person,
+            "history": EmploymentStatus.objects.filter(person=person).select_related("employer"),
+            "profile": profile,
+            "status_form": status_form,
+            "profile_form": profile_form,
+            "can_record": can_record,
+        },
+    )
+
+
+@login_required
+def zero_employment(request: HttpRequest) -> HttpResponse:
+    area = queries.area_for(request.user, request.GET.get("area"), Capability.VIEW_EMPLOYMENT)
+    result = queries.zero_employment(request.user, area, timezone.localdate())
+    return render(
+        request,
+        "employment/zero_employment.html",
+        {"result": result, "parent": area.parent if area.code != request.user.area_id else None},
+    )
