@@ -366,6 +366,14 @@ CASES = [
     ),
     Case("declaration", "county", "/employment/declarations/{declaration}/", needs_employment=True),
     Case("fund-year", "county", "/employment/fund/2024/", needs_employment=True),
+    Case("job-posts", "county", "/employment/posts/", needs_employment=True),
+    Case("job-post", "county", "/employment/posts/{post}/", needs_employment=True),
+    Case(
+        "job-post-new",
+        "county",
+        "/employment/employers/{employer}/posts/new/",
+        needs_employment=True,
+    ),
     Case("employment-person", "village", "/employment/persons/{worker}/", needs_employment=True),
     Case(
         "employment-person-errors",
@@ -518,7 +526,19 @@ def employment_records(request) -> dict[str, int]:
     employment_actions.record_employment_status(
         village, person, status="seeking", start_date=dt.date(2025, 1, 1)
     )
-    return {"employer": employer.pk, "declaration": declaration.pk, "worker": person.pk}
+    post = employment_actions.create_job_post(
+        county,
+        employer,
+        employment_actions.PostData(
+            title="按摩", area=employer.area, accessibility=["sitting"], suitable_categories=[4]
+        ),
+    )
+    return {
+        "employer": employer.pk,
+        "declaration": declaration.pk,
+        "worker": person.pk,
+        "post": post.pk,
+    }
 
 
 def post_form(session: Session, path: str, data: dict[str, str]) -> None:

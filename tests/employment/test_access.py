@@ -10,7 +10,8 @@ import pytest
 
 from tests.employment.conftest import worker
 from tongxing.core.models import AuditAction, AuditEvent
-from tongxing.employment.models import Declaration, Employer, EmploymentStatus
+from tongxing.employment import actions
+from tongxing.employment.models import Declaration, Employer, EmploymentStatus, Placement
 
 ROLES = (
     "anonymous",
@@ -51,11 +52,17 @@ def as_role(request, client, db):
 
 
 @pytest.fixture
-def records(declaration, village):
+def records(declaration, village, county):
+    post = actions.create_job_post(
+        county,
+        declaration.employer,
+        actions.PostData(title="按摩", area=declaration.employer.area),
+    )
     return {
         "declaration": declaration,
         "employer": declaration.employer,
         "person": worker(village, name="赵六"),
+        "post": post,
     }
 
 
@@ -64,6 +71,7 @@ def state():
         Employer.objects.count(),
         Declaration.objects.count(),
         EmploymentStatus.objects.count(),
+        Placement.objects.count(),
         AuditEvent.objects.exclude(action__in=[AuditAction.VIEW, AuditAction.REFUSED]).count(),
     )
 
@@ -103,6 +111,15 @@ def test_employers_declarations_and_the_fund_are_for_county_and_city_staff(as_ro
     assert client.get(f"/employment/declarations/{declaration.pk}/").status_code == expected(
         role, EMPLOYER_STAFF
     )
+    assert client.get("/employment/posts/").status_code == expected(
+        role, EMPLOYER_STAFF, scoped=False
+    )
+    assert client.get(f"/employment/posts/{records['post'].pk}/").status_code == expected(
+        role, EMPLOYER_STAFF
+    )
+    assert client.get(f"/employment/employers/{employer.pk}/posts/new/").status_code == expected(
+        role, EMPLOYER_STAFF
+    )
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r not in {"village", "township", "county"}])
@@ -124,6 +141,17 @@ def test_entering_a_declaration_is_refused_to_others_and_changes_nothing(as_role
     response = as_role(role).post(
         f"/employment/employers/{records['employer'].pk}/declare/",
         {"year": "2023", "average_staff": "50", "total_wages": "100000", "employees": ""},
+    )
+    assert response.status_code in {302, 403, 404}
+    assert state() == before
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in {"county", "city"}])
+def test_placing_a_seeker_is_refused_to_others_and_changes_nothing(as_role, role, records):
+    before = state()
+    response = as_role(role).post(
+        f"/employment/posts/{records['post'].pk}/",
+        {"person": records["person"].pk, "form": "quota", "start_date": "2025-07-01"},
     )
     assert response.status_code in {302, 403, 404}
     assert state() == before

@@ -256,3 +256,72 @@ def test_zero_employment_households_are_those_with_a_working_age_member_and_nobo
     assert next_door.household_id not in {
         row["household"].pk for row in in_village.households if row["household"]
     }
+
+
+def test_seekers_are_ranked_for_a_post_with_reasons_and_placing_one_employs_them(
+    client, county, village, employer, parameters
+):
+    from tongxing.employment.models import JobPost, Placement
+
+    blind = worker(village, name="盲人", category=1, grade=3)
+    deaf = worker(village, name="聋人", category=2, grade=3)
+    far = worker(county, name="远方", area_code="511902002001", category=1, grade=3)
+    worker(village, name="未登记求职")  # no status: not a seeker
+    for person in (blind, deaf, far):
+        actions.record_employment_status(
+            county, person, status="seeking", start_date=dt.date(2025, 1, 1)
+        )
+    actions.save_job_profile(county, blind, wishes="想做按摩", abilities="盲人按摩")
+    post = actions.create_job_post(
+        county,
+        employer,
+        actions.PostData(
+            title="按摩",
+            area=Area.objects.get(code=factories.VILLAGE),
+            accessibility=["screen_reader"],
+            suitable_categories=[1],
+        ),
+    )
+    client.force_login(county)
+    page = client.get(f"/employment/posts/{post.pk}/")
+    ranked = [(person.name, c.score, c.reasons) for c, person in page.context["candidates"]]
+    assert ranked == [
+        (
+            "盲人",
+            3 + 3 + 2 + 2 + 2,
+            [
+                "lives in the post's area",
+                "the post suits their kind of disability",
+                "the workplace is accessible for their disability",
+                "wishes for this kind of work",
+                "has the skills for it",
+            ],
+        ),
+        (
+            "远方",
+            1 + 3 + 2,
+            [
+                "lives in the same county",
+                "the post suits their kind of disability",
+                "the workplace is accessible for their disability",
+            ],
+        ),
+        ("聋人", 3, ["lives in the post's area"]),
+    ]
+    response = client.post(
+        f"/employment/posts/{post.pk}/",
+        {"person": blind.pk, "form": "quota", "start_date": "2025-07-01"},
+    )
+    assert response.status_code == 302
+    placement = Placement.objects.get()
+    assert (placement.person_id, placement.status.status, placement.status.employer_id) == (
+        blind.pk,
+        "employed",
+        employer.pk,
+    )
+    full = client.post(
+        f"/employment/posts/{post.pk}/",
+        {"person": deaf.pk, "form": "quota", "start_date": "2025-07-01"},
+    )
+    assert "All places of this post are filled." in full.content.decode()
+    assert (Placement.objects.count(), JobPost.objects.get().placements.count()) == (1, 1)

@@ -23,21 +23,26 @@ from tongxing.core.idnumbers import parse_credit_code
 from tongxing.core.models import AuditAction
 from tongxing.employment.fund import AGE_MAX, AGE_MIN
 from tongxing.employment.models import (
+    Accessibility,
     Declaration,
     DeclaredEmployee,
     Employer,
     EmploymentForm,
     EmploymentStatus,
+    JobPost,
     JobSeekerProfile,
+    Placement,
     WorkStatus,
 )
 from tongxing.registry.actions import ensure_allowed
-from tongxing.registry.models import Person
+from tongxing.registry.models import Category, Person
 
 EMPLOYER = "employment.employer"
 DECLARATION = "employment.declaration"
 STATUS = "employment.employmentstatus"
 PROFILE = "employment.jobseekerprofile"
+POST = "employment.jobpost"
+PLACEMENT = "employment.placement"
 FIRST_YEAR = 2015  # 财税〔2015〕72号: the fund in its present form
 
 
@@ -170,6 +175,27 @@ def record_employment_status(
     """A new period of ``person``'s employment status from ``start_date``; the open
     period, if any, ends the day before."""
     ensure_allowed(actor, Capability.RECORD_EMPLOYMENT, person.area_id)
+    return _new_status(
+        actor,
+        person,
+        status=status,
+        start_date=start_date,
+        form=form,
+        employer=employer,
+        employer_note=employer_note,
+    )
+
+
+def _new_status(
+    actor: User,
+    person: Person,
+    *,
+    status: str,
+    start_date: dt.date,
+    form: str = "",
+    employer: Employer | None = None,
+    employer_note: str = "",
+) -> EmploymentStatus:
     errors: dict[str, str] = {}
     if status not in WorkStatus.values:
         errors["status"] = _("Choose one of the statuses offered.")
@@ -244,3 +270,92 @@ def save_job_profile(
         summary="job seeker wishes and abilities saved",
     )
     return profile
+
+
+@dataclass
+class PostData:
+    title: str
+    area: Area
+    duties: str = ""
+    accessibility: list[str] | None = None
+    suitable_categories: list[int] | None = None
+    places: int = 1
+
+
+@transaction.atomic
+def create_job_post(actor: User, employer: Employer, data: PostData) -> JobPost:
+    ensure_allowed(actor, Capability.MANAGE_EMPLOYERS, employer.area_id)
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = _("Enter the job title.")
+    features = list(data.accessibility or [])
+    if not set(features) <= set(Accessibility.values):
+        errors["accessibility"] = _("Choose from the features offered.")
+    categories = sorted({int(c) for c in data.suitable_categories or []})
+    if not set(categories) <= set(Category.values):
+        errors["suitable_categories"] = _("Choose from the categories offered.")
+    if data.places < 1:
+        errors["places"] = _("Enter at least 1 place.")
+    if errors:
+        raise ValidationError(errors)
+    post = JobPost.objects.create(
+        employer=employer,
+        title=data.title.strip(),
+        area=data.area,
+        duties=data.duties.strip(),
+        accessibility=features,
+        suitable_categories=categories,
+        places=data.places,
+        created_at=timezone.now(),
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        object_type=POST,
+        object_id=post.pk,
+        area_code=employer.area_id,
+        summary=f"job post {post.title} of employer {employer.credit_code}",
+        changes=audit.diff({}, {"title": post.title, "places": post.places}),
+    )
+    return post
+
+
+@transaction.atomic
+def place_seeker(
+    actor: User, post: JobPost, person: Person, *, start_date: dt.date, form: str
+) -> Placement:
+    """Place ``person`` in ``post`` from ``start_date``: their status becomes employed
+    with the post's employer, in the same transaction."""
+    ensure_allowed(actor, Capability.MANAGE_EMPLOYERS, post.employer.area_id)
+    ensure_allowed(actor, Capability.MANAGE_EMPLOYERS, person.area_id)
+    post = JobPost.objects.select_for_update().get(pk=post.pk)
+    if post.placements.filter(person=person).exists():
+        raise ValidationError({"person": _("This person is already placed in this post.")})
+    if post.placements.count() >= post.places:
+        raise ValidationError({"person": _("All places of this post are filled.")})
+    status = _new_status(
+        actor,
+        person,
+        status=WorkStatus.EMPLOYED,
+        start_date=start_date,
+        form=form,
+        employer=post.employer,
+    )
+    placement = Placement.objects.create(
+        post=post,
+        person=person,
+        start_date=start_date,
+        status=status,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        object_type=PLACEMENT,
+        object_id=placement.pk,
+        person_id=person.pk,
+        area_code=person.area_id,
+        summary=f"placed in job post {post.pk} from {start_date}",
+    )
+    return placement

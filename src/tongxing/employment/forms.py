@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongxing.areas.models import AreaLevel
-from tongxing.employment.models import Employer, EmploymentForm, WorkStatus
+from tongxing.employment.models import Accessibility, Employer, EmploymentForm, WorkStatus
 from tongxing.registry.forms import CHOOSE, DATE_WIDGET, AreaField, area_choices
+from tongxing.registry.models import Category
 
 
 class EmployerForm(forms.Form):
@@ -85,3 +86,40 @@ class ProfileForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class PostForm(forms.Form):
+    title = forms.CharField(label=_("Job title"), max_length=100)
+    area = AreaField(label=_("Place of work"))
+    duties = forms.CharField(
+        label=_("Duties"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    accessibility = forms.MultipleChoiceField(
+        label=_("Accessibility"),
+        choices=Accessibility.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    suitable_categories = forms.TypedMultipleChoiceField(
+        label=_("Suitable for (leave empty for any kind of disability)"),
+        choices=Category.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    places = forms.IntegerField(label=_("Places"), min_value=1, max_value=999, initial=1)
+
+    def __init__(self, *args, prefix_code: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = area_choices(
+            prefix_code, (AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
+        )
+
+
+class PlacementForm(forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    form = forms.ChoiceField(
+        label=_("Form of employment"),
+        choices=[CHOOSE, *EmploymentForm.choices],
+    )
+    start_date = forms.DateField(label=_("Starts on"), widget=DATE_WIDGET)

@@ -182,3 +182,67 @@ class JobSeekerProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}"
+
+
+class Accessibility(models.TextChoices):
+    STEP_FREE = "step_free", _("Step-free workplace")
+    SIGN_LANGUAGE = "sign_language", _("Sign language used at work")
+    SCREEN_READER = "screen_reader", _("Work a screen reader can do")
+    SITTING = "sitting", _("Sitting work")
+    FLEXIBLE_HOURS = "flexible_hours", _("Flexible hours")
+
+
+class JobPost(models.Model):
+    """A vacancy an employer offers to disabled job seekers."""
+
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="posts", verbose_name=_("employer")
+    )
+    title = models.CharField(_("job title"), max_length=100)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("place of work"), on_delete=models.PROTECT, related_name="+"
+    )
+    duties = models.TextField(_("duties"), blank=True)
+    # Lists of Accessibility values and of disability categories (empty: any category).
+    accessibility = models.JSONField(_("accessibility"), default=list, blank=True)
+    suitable_categories = models.JSONField(_("suitable for"), default=list, blank=True)
+    places = models.PositiveSmallIntegerField(_("places"), default=1)
+    created_at = models.DateTimeField(_("posted"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("job post")
+        verbose_name_plural = _("job posts")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.employer})"
+
+
+class Placement(models.Model):
+    """A job seeker placed in a post; the person's employment status changes with it."""
+
+    post = models.ForeignKey(
+        JobPost, on_delete=models.PROTECT, related_name="placements", verbose_name=_("job post")
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    start_date = models.DateField(_("starts on"))
+    status = models.OneToOneField(
+        EmploymentStatus, on_delete=models.PROTECT, related_name="placement"
+    )
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "person"], name="one_placement_per_post")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.post}"

@@ -22,7 +22,7 @@ from tongxing.core.arrowio import fetch_arrow
 from tongxing.core.idnumbers import normalise_id_number
 from tongxing.core.scoping import prefix_q
 from tongxing.employment import fund
-from tongxing.employment.models import Declaration, Employer, WorkStatus
+from tongxing.employment.models import Declaration, Employer, JobPost, WorkStatus
 from tongxing.registry.models import Household, Person
 from tongxing.registry.queries import persons_for, require
 
@@ -55,6 +55,28 @@ def get_declaration_for_user(user: User, pk: int) -> Declaration:
         )
     except Declaration.DoesNotExist:
         raise Http404 from None
+
+
+def posts_for(user: User) -> QuerySet:
+    require(user, Capability.VIEW_EMPLOYERS)
+    return JobPost.objects.filter(prefix_q("employer__area_id", user.area_id)).select_related(
+        "employer", "area"
+    )
+
+
+def get_post_for_user(user: User, pk: int) -> JobPost:
+    try:
+        return posts_for(user).get(pk=pk)
+    except JobPost.DoesNotExist:
+        raise Http404 from None
+
+
+def persons_in_scope(user: User, ids: list[int]) -> dict[int, Person]:
+    return (
+        persons_for(user, Capability.VIEW_EMPLOYERS)
+        .select_related("certificate", "area")
+        .in_bulk(ids)
+    )
 
 
 def persons_by_id_number(user: User, text: str) -> tuple[list[Person], list[str]]:

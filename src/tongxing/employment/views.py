@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from tongxing.accounts.roles import Capability
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
-from tongxing.employment import actions, forms, queries
-from tongxing.employment.actions import EmployerData
+from tongxing.employment import actions, forms, matching, queries
+from tongxing.employment.actions import EmployerData, PostData
 from tongxing.employment.models import EmploymentStatus, JobSeekerProfile
 from tongxing.registry.forms import apply_errors
 from tongxing.registry.queries import get_person_for_user, require
@@ -78,6 +78,7 @@ def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "employer": employer,
             "declarations": employer.declarations.order_by("-year"),
+            "posts": employer.posts.select_related("area"),
             "can_manage": request.user.can(Capability.MANAGE_EMPLOYERS),
         },
     )
@@ -212,4 +213,67 @@ def zero_employment(request: HttpRequest) -> HttpResponse:
         request,
         "employment/zero_employment.html",
         {"result": result, "parent": area.parent if area.code != request.user.area_id else None},
+    )
+
+
+@login_required
+def post_new(request: HttpRequest, pk: int) -> HttpResponse:
+    employer = queries.get_employer_for_user(request.user, pk, Capability.MANAGE_EMPLOYERS)
+    form = forms.PostForm(
+        request.POST if request.method == "POST" else None, prefix_code=request.user.area_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = actions.create_job_post(request.user, employer, PostData(**form.cleaned_data))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Job post published; the best-matching seekers are below."))
+            return redirect("employment:post_detail", pk=post.pk)
+    return render(request, "employment/post_form.html", {"form": form, "employer": employer})
+
+
+@login_required
+def post_list(request: HttpRequest) -> HttpResponse:
+    posts = queries.posts_for(request.user)
+    return render(request, "employment/post_list.html", {"posts": posts[:500]})
+
+
+@login_required
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    post = queries.get_post_for_user(request.user, pk)
+    can_place = request.user.can(Capability.MANAGE_EMPLOYERS)
+    form = forms.PlacementForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        require(request.user, Capability.MANAGE_EMPLOYERS)
+        if form.is_valid():
+            data = form.cleaned_data
+            person = get_person_for_user(request.user, data["person"], Capability.MANAGE_EMPLOYERS)
+            try:
+                actions.place_seeker(
+                    request.user,
+                    post,
+                    person,
+                    start_date=data["start_date"],
+                    form=data["form"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request, _("%(name)s placed; their status is now employed.") % {"name": person}
+                )
+                return redirect("employment:post_detail", pk=pk)
+    ranked = matching.candidates(post, request.user.area_id, timezone.localdate())
+    persons = queries.persons_in_scope(request.user, [c.person_id for c in ranked])
+    return render(
+        request,
+        "employment/post_detail.html",
+        {
+            "post": post,
+            "candidates": [(c, persons[c.person_id]) for c in ranked if c.person_id in persons],
+            "placements": post.placements.select_related("person"),
+            "form": form,
+            "can_place": can_place,
+        },
     )
