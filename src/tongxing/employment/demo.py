@@ -33,6 +33,7 @@ from tongxing.employment.models import (
     Employer,
     EmploymentForm,
     EmploymentStatus,
+    JobPost,
     WorkStatus,
 )
 from tongxing.registry.demo import REFERENCE_DATE
@@ -176,6 +177,31 @@ def generate_employment_demo(seed: int = 2025) -> DemoEmploymentReport:
                 )
             )
     EmploymentStatus.objects.bulk_create(statuses, batch_size=1000)
+    # Two open posts to match the demo seekers against (the officer places one).
+    JobPost.objects.bulk_create(
+        [
+            JobPost(
+                employer=employers[5],
+                title="按摩",
+                area=employers[5].area,
+                duties="盲人按摩，按排班上岗（演示）",
+                accessibility=["screen_reader", "flexible_hours"],
+                suitable_categories=[1],
+                places=2,
+                created_at=now,
+            ),
+            JobPost(
+                employer=employers[2],
+                title="包装",
+                area=employers[2].area,
+                duties="食品包装，坐姿作业（演示）",
+                accessibility=["step_free", "sitting"],
+                suitable_categories=[2, 4],
+                places=3,
+                created_at=now,
+            ),
+        ]
+    )
     events = [
         audit.build_event(
             None,
