@@ -367,6 +367,9 @@ CASES = [
     Case("declaration", "county", "/employment/declarations/{declaration}/", needs_employment=True),
     Case("fund-year", "county", "/employment/fund/2024/", needs_employment=True),
     Case("job-posts", "county", "/employment/posts/", needs_employment=True),
+    Case("training", "village", "/employment/training/", needs_employment=True),
+    Case("training-new", "county", "/employment/training/new/"),
+    Case("training-course", "village", "/employment/training/{course}/", needs_employment=True),
     Case("job-post", "county", "/employment/posts/{post}/", needs_employment=True),
     Case(
         "job-post-new",
@@ -533,7 +536,21 @@ def employment_records(request) -> dict[str, int]:
             title="按摩", area=employer.area, accessibility=["sitting"], suitable_categories=[4]
         ),
     )
+    course = employment_actions.create_course(
+        county,
+        employment_actions.CourseData(
+            title="电商培训",
+            provider="巴州区残联",
+            skill="ecommerce",
+            area=Area.objects.get(code="511902"),
+            start_date=dt.date(2025, 4, 1),
+            end_date=dt.date(2025, 4, 30),
+            places=20,
+        ),
+    )
+    employment_actions.enrol(village, course, person)
     return {
+        "course": course.pk,
         "employer": employer.pk,
         "declaration": declaration.pk,
         "worker": person.pk,

@@ -6,6 +6,8 @@ anonymous visitors the login page. A refused change leaves the database as it wa
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.employment.conftest import worker
@@ -58,7 +60,20 @@ def records(declaration, village, county):
         declaration.employer,
         actions.PostData(title="按摩", area=declaration.employer.area),
     )
+    course = actions.create_course(
+        county,
+        actions.CourseData(
+            title="电商培训",
+            provider="巴州区残联",
+            skill="ecommerce",
+            area=declaration.employer.area.parent.parent,
+            start_date=dt.date(2025, 4, 1),
+            end_date=dt.date(2025, 4, 30),
+            places=20,
+        ),
+    )
     return {
+        "course": course,
         "declaration": declaration,
         "employer": declaration.employer,
         "person": worker(village, name="赵六"),
@@ -87,6 +102,18 @@ def test_the_employment_pages_of_an_area_open_for_its_staff(as_role, role, recor
     assert drill.status_code == expected(role, EMPLOYMENT_STAFF)
     person = client.get(f"/employment/persons/{records['person'].pk}/")
     assert person.status_code == expected(role, EMPLOYMENT_STAFF)
+    assert client.get("/employment/training/").status_code == expected(
+        role, EMPLOYMENT_STAFF, scoped=False
+    )
+    # A course held in 巴州区 is open to all its villages; for 通江县 it does not exist.
+    course = client.get(f"/employment/training/{records['course'].pk}/")
+    if role == "other_county":
+        assert course.status_code == 404
+    else:
+        assert course.status_code == expected(role, EMPLOYMENT_STAFF, scoped=False)
+    assert client.get("/employment/training/new/").status_code == expected(
+        role, EMPLOYER_STAFF, scoped=False
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

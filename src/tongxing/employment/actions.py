@@ -29,9 +29,13 @@ from tongxing.employment.models import (
     Employer,
     EmploymentForm,
     EmploymentStatus,
+    Enrolment,
+    EnrolmentStatus,
     JobPost,
     JobSeekerProfile,
     Placement,
+    Skill,
+    TrainingCourse,
     WorkStatus,
 )
 from tongxing.registry.actions import ensure_allowed
@@ -43,6 +47,8 @@ STATUS = "employment.employmentstatus"
 PROFILE = "employment.jobseekerprofile"
 POST = "employment.jobpost"
 PLACEMENT = "employment.placement"
+COURSE = "employment.trainingcourse"
+ENROLMENT = "employment.enrolment"
 FIRST_YEAR = 2015  # 财税〔2015〕72号: the fund in its present form
 
 
@@ -359,3 +365,111 @@ def place_seeker(
         summary=f"placed in job post {post.pk} from {start_date}",
     )
     return placement
+
+
+@dataclass
+class CourseData:
+    title: str
+    provider: str
+    skill: str
+    area: Area
+    start_date: dt.date
+    end_date: dt.date
+    places: int
+    accessibility: list[str] | None = None
+
+
+@transaction.atomic
+def create_course(actor: User, data: CourseData) -> TrainingCourse:
+    ensure_allowed(actor, Capability.MANAGE_EMPLOYERS, data.area.code)
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = _("Enter the course name.")
+    if not data.provider.strip():
+        errors["provider"] = _("Enter who gives the course.")
+    if data.skill not in Skill.values:
+        errors["skill"] = _("Choose one of the skills offered.")
+    if data.end_date < data.start_date:
+        errors["end_date"] = _("The course cannot end before it starts.")
+    if data.places < 1:
+        errors["places"] = _("Enter at least 1 place.")
+    features = list(data.accessibility or [])
+    if not set(features) <= set(Accessibility.values):
+        errors["accessibility"] = _("Choose from the features offered.")
+    if errors:
+        raise ValidationError(errors)
+    course = TrainingCourse.objects.create(
+        title=data.title.strip(),
+        provider=data.provider.strip(),
+        skill=data.skill,
+        area=data.area,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        places=data.places,
+        accessibility=features,
+        created_at=timezone.now(),
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        object_type=COURSE,
+        object_id=course.pk,
+        area_code=data.area.code,
+        summary=f"training course {course.title}",
+        changes=audit.diff({}, {"skill": course.skill, "places": course.places}),
+    )
+    return course
+
+
+@transaction.atomic
+def enrol(actor: User, course: TrainingCourse, person: Person) -> Enrolment:
+    ensure_allowed(actor, Capability.RECORD_EMPLOYMENT, person.area_id)
+    course = TrainingCourse.objects.select_for_update().get(pk=course.pk)
+    if course.enrolments.filter(person=person).exists():
+        raise ValidationError({"person": _("This person is already enrolled in this course.")})
+    if course.enrolments.exclude(status=EnrolmentStatus.DROPPED).count() >= course.places:
+        raise ValidationError({"person": _("All places of this course are taken.")})
+    enrolment = Enrolment.objects.create(
+        course=course, person=person, recorded_by=actor, recorded_at=timezone.now()
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        object_type=ENROLMENT,
+        object_id=enrolment.pk,
+        person_id=person.pk,
+        area_code=person.area_id,
+        summary=f"enrolled in training course {course.pk}",
+    )
+    return enrolment
+
+
+@transaction.atomic
+def finish_enrolment(
+    actor: User, enrolment: Enrolment, *, status: str, certificate_obtained: bool
+) -> Enrolment:
+    """Record the end of a course for one person: completed (with or without the skill
+    certificate) or left before the end."""
+    ensure_allowed(actor, Capability.RECORD_EMPLOYMENT, enrolment.person.area_id)
+    if status not in (EnrolmentStatus.COMPLETED, EnrolmentStatus.DROPPED):
+        raise ValidationError({"status": _("Say whether the person completed the course.")})
+    if status == EnrolmentStatus.DROPPED and certificate_obtained:
+        raise ValidationError(
+            {"certificate_obtained": _("A certificate needs the course completed.")}
+        )
+    before = {"status": enrolment.status, "certificate_obtained": enrolment.certificate_obtained}
+    enrolment.status, enrolment.certificate_obtained = status, certificate_obtained
+    enrolment.save(update_fields=["status", "certificate_obtained"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        object_type=ENROLMENT,
+        object_id=enrolment.pk,
+        person_id=enrolment.person_id,
+        area_code=enrolment.person.area_id,
+        summary=f"training course {enrolment.course_id} {status}",
+        changes=audit.diff(
+            before, {"status": status, "certificate_obtained": certificate_obtained}
+        ),
+    )
+    return enrolment

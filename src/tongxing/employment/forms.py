@@ -6,7 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongxing.areas.models import AreaLevel
-from tongxing.employment.models import Accessibility, Employer, EmploymentForm, WorkStatus
+from tongxing.employment.models import (
+    Accessibility,
+    Employer,
+    EmploymentForm,
+    EnrolmentStatus,
+    Skill,
+    WorkStatus,
+)
 from tongxing.registry.forms import CHOOSE, DATE_WIDGET, AreaField, area_choices
 from tongxing.registry.models import Category
 
@@ -123,3 +130,41 @@ class PlacementForm(forms.Form):
         choices=[CHOOSE, *EmploymentForm.choices],
     )
     start_date = forms.DateField(label=_("Starts on"), widget=DATE_WIDGET)
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label=_("Course"), max_length=100)
+    provider = forms.CharField(label=_("Provider"), max_length=100)
+    skill = forms.ChoiceField(label=_("Skill"), choices=[CHOOSE, *Skill.choices])
+    area = AreaField(label=_("Held in"))
+    start_date = forms.DateField(label=_("From"), widget=DATE_WIDGET)
+    end_date = forms.DateField(label=_("Until"), widget=DATE_WIDGET)
+    places = forms.IntegerField(label=_("Places"), min_value=1, max_value=999)
+    accessibility = forms.MultipleChoiceField(
+        label=_("Accessibility"),
+        choices=Accessibility.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, prefix_code: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = area_choices(
+            prefix_code, (AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
+        )
+
+
+class EnrolForm(forms.Form):
+    id_number = forms.CharField(label=_("Resident ID number of the person to enrol"), max_length=30)
+
+
+class FinishForm(forms.Form):
+    enrolment = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            (EnrolmentStatus.COMPLETED.value, EnrolmentStatus.COMPLETED.label),
+            (EnrolmentStatus.DROPPED.value, EnrolmentStatus.DROPPED.label),
+        ],
+    )
+    certificate_obtained = forms.BooleanField(label=_("Skill certificate obtained"), required=False)

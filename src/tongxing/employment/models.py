@@ -246,3 +246,82 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.post}"
+
+
+class Skill(models.TextChoices):
+    BLIND_MASSAGE = "blind_massage", _("Blind massage")
+    ECOMMERCE = "ecommerce", _("E-commerce")
+    HAIRDRESSING = "hairdressing", _("Hairdressing")
+    FARMING = "farming", _("Farming and breeding")
+    CRAFTS = "crafts", _("Handicrafts")
+    OTHER = "other", _("Other skill")
+
+
+class TrainingCourse(models.Model):
+    """A practical-skills course for disabled persons (the plan's 实用技术培训)."""
+
+    title = models.CharField(_("course"), max_length=100)
+    provider = models.CharField(_("provider"), max_length=100)
+    skill = models.CharField(_("skill"), max_length=14, choices=Skill.choices)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("held in"), on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    places = models.PositiveSmallIntegerField(_("places"))
+    accessibility = models.JSONField(_("accessibility"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = _("training course")
+        verbose_name_plural = _("training courses")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="training_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EnrolmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("Enrolled")
+    COMPLETED = "completed", _("Completed")
+    DROPPED = "dropped", _("Left before the end")
+
+
+class Enrolment(models.Model):
+    course = models.ForeignKey(
+        TrainingCourse,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("course"),
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=EnrolmentStatus.choices,
+        default=EnrolmentStatus.ENROLLED,
+    )
+    certificate_obtained = models.BooleanField(_("skill certificate obtained"), default=False)
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        ordering = ["course_id", "id"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "person"], name="one_enrolment_per_course")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.course}"

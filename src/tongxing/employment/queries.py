@@ -10,7 +10,8 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 
 from tongxing.accounts.models import User
@@ -22,7 +23,15 @@ from tongxing.core.arrowio import fetch_arrow
 from tongxing.core.idnumbers import normalise_id_number
 from tongxing.core.scoping import prefix_q
 from tongxing.employment import fund
-from tongxing.employment.models import Declaration, Employer, JobPost, WorkStatus
+from tongxing.employment.models import (
+    Declaration,
+    Employer,
+    Enrolment,
+    EnrolmentStatus,
+    JobPost,
+    TrainingCourse,
+    WorkStatus,
+)
 from tongxing.registry.models import Household, Person
 from tongxing.registry.queries import persons_for, require
 
@@ -79,12 +88,14 @@ def persons_in_scope(user: User, ids: list[int]) -> dict[int, Person]:
     )
 
 
-def persons_by_id_number(user: User, text: str) -> tuple[list[Person], list[str]]:
+def persons_by_id_number(
+    user: User, text: str, capability: Capability = Capability.MANAGE_EMPLOYERS
+) -> tuple[list[Person], list[str]]:
     """The persons a declaration lists, one resident ID number a line, in order; and one
     error per line that names no person in the user's area (line number and reason)."""
     found: list[Person] = []
     errors: list[str] = []
-    scope = persons_for(user, Capability.MANAGE_EMPLOYERS)
+    scope = persons_for(user, capability)
     for number, line in enumerate(text.splitlines(), start=1):
         value = normalise_id_number(line)
         if not value:
@@ -320,3 +331,53 @@ def area_for(user: User, code: str | None, capability: Capability) -> Area:
         return Area.objects.get(code=code)
     except Area.DoesNotExist:
         raise Http404 from None
+
+
+# --- training -------------------------------------------------------------------------------
+
+
+def courses_for(user: User) -> QuerySet:
+    """Courses held inside the user's area or in an area that contains it (a county's
+    course is open to its villages)."""
+    require(user, Capability.VIEW_EMPLOYMENT)
+    code = user.area_id
+    above = [code[:n] for n in (4, 6, 9) if n < len(code)]
+    return TrainingCourse.objects.filter(
+        prefix_q("area_id", code) | Q(area_id__in=above)
+    ).select_related("area")
+
+
+def get_course_for_user(user: User, pk: int) -> TrainingCourse:
+    try:
+        return courses_for(user).get(pk=pk)
+    except TrainingCourse.DoesNotExist:
+        raise Http404 from None
+
+
+def enrolments_for(user: User, course: TrainingCourse) -> QuerySet:
+    """The course's enrolments of persons in the user's area."""
+    require(user, Capability.VIEW_EMPLOYMENT)
+    return course.enrolments.filter(prefix_q("person__area_id", user.area_id)).select_related(
+        "person"
+    )
+
+
+def training_counts(user: User) -> list[dict[str, Any]]:
+    """Enrolments of persons in the user's area by skill and sub-area: one GROUP BY."""
+    require(user, Capability.VIEW_EMPLOYMENT)
+    area = user.area
+    child = CHILD_LEVEL.get(area.level)
+    width = CODE_LENGTH[child] if child else len(area.code)
+    rows = (
+        Enrolment.objects.filter(prefix_q("person__area_id", area.code))
+        .annotate(sub=Substr("person__area_id", 1, width))
+        .values("course__skill", "sub")
+        .annotate(
+            enrolled=Count("id"),
+            completed=Count("id", filter=Q(status=EnrolmentStatus.COMPLETED)),
+            certified=Count("id", filter=Q(certificate_obtained=True)),
+        )
+        .order_by("course__skill", "sub")
+    )
+    names = dict(Area.objects.filter(code__in={r["sub"] for r in rows}).values_list("code", "name"))
+    return [r | {"area_name": names.get(r["sub"], r["sub"])} for r in rows]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from tongxing.accounts.roles import Capability
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.employment import actions, forms, matching, queries
-from tongxing.employment.actions import EmployerData, PostData
+from tongxing.employment.actions import CourseData, EmployerData, PostData
 from tongxing.employment.models import EmploymentStatus, JobSeekerProfile
 from tongxing.registry.forms import apply_errors
 from tongxing.registry.queries import get_person_for_user, require
@@ -275,5 +275,86 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "placements": post.placements.select_related("person"),
             "form": form,
             "can_place": can_place,
+        },
+    )
+
+
+@login_required
+def course_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "employment/course_list.html",
+        {
+            "courses": queries.courses_for(request.user)[:500],
+            "counts": queries.training_counts(request.user),
+            "can_create": request.user.can(Capability.MANAGE_EMPLOYERS),
+        },
+    )
+
+
+@login_required
+def course_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.MANAGE_EMPLOYERS)
+    form = forms.CourseForm(
+        request.POST if request.method == "POST" else None, prefix_code=request.user.area_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = actions.create_course(request.user, CourseData(**form.cleaned_data))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Training course created."))
+            return redirect("employment:course_detail", pk=course.pk)
+    return render(request, "employment/course_form.html", {"form": form})
+
+
+@login_required
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    course = queries.get_course_for_user(request.user, pk)
+    enrol_form = forms.EnrolForm(request.POST if "id_number" in request.POST else None)
+    finish_form = forms.FinishForm(request.POST if "enrolment" in request.POST else None)
+    if request.method == "POST":
+        require(request.user, Capability.RECORD_EMPLOYMENT)
+        try:
+            if enrol_form.is_valid():
+                persons, unknown = queries.persons_by_id_number(
+                    request.user, enrol_form.cleaned_data["id_number"], Capability.RECORD_EMPLOYMENT
+                )
+                if unknown or not persons:
+                    enrol_form.add_error(
+                        "id_number", _("No person with this ID number in your area.")
+                    )
+                else:
+                    actions.enrol(request.user, course, persons[0])
+                    messages.success(request, _("%(name)s enrolled.") % {"name": persons[0]})
+                    return redirect("employment:course_detail", pk=pk)
+            elif finish_form.is_valid():
+                data = finish_form.cleaned_data
+                enrolment = (
+                    queries.enrolments_for(request.user, course)
+                    .filter(pk=data["enrolment"])
+                    .first()
+                )
+                if enrolment is None:
+                    raise Http404
+                actions.finish_enrolment(
+                    request.user,
+                    enrolment,
+                    status=data["status"],
+                    certificate_obtained=data["certificate_obtained"],
+                )
+                messages.success(request, _("Outcome recorded."))
+                return redirect("employment:course_detail", pk=pk)
+        except ValidationError as error:
+            apply_errors(enrol_form, error)
+    return render(
+        request,
+        "employment/course_detail.html",
+        {
+            "course": course,
+            "enrolments": queries.enrolments_for(request.user, course),
+            "enrol_form": enrol_form,
+            "can_record": request.user.can(Capability.RECORD_EMPLOYMENT),
         },
     )
