@@ -325,3 +325,41 @@ def test_seekers_are_ranked_for_a_post_with_reasons_and_placing_one_employs_them
     )
     assert "All places of this post are filled." in full.content.decode()
     assert (Placement.objects.count(), JobPost.objects.get().placements.count()) == (1, 1)
+
+
+def test_a_placement_is_followed_up_at_3_and_6_months_not_before(
+    client, county, village, employer, parameters
+):
+    from tongxing.employment.models import Placement
+
+    seeker = worker(village, name="求职者")
+    actions.record_employment_status(
+        county, seeker, status="seeking", start_date=dt.date(2025, 1, 1)
+    )
+    post = actions.create_job_post(
+        county, employer, actions.PostData(title="包装", area=employer.area)
+    )
+    placement = actions.place_seeker(
+        county, post, seeker, start_date=dt.date(2025, 8, 31), form="quota"
+    )
+    assert [(m, due) for m, _c, _w, due in placement.follow_ups] == [
+        (3, dt.date(2025, 11, 28)),
+        (6, dt.date(2026, 2, 28)),
+    ]
+    client.force_login(county)
+    early = client.post(
+        f"/employment/posts/{post.pk}/",
+        {"placement": placement.pk, "months": "3", "checked_on": "2025-11-01", "in_work": "yes"},
+    )
+    assert "This follow-up is due from 2025-11-28." in early.content.decode()
+    done = client.post(
+        f"/employment/posts/{post.pk}/",
+        {"placement": placement.pk, "months": "3", "checked_on": "2025-12-01", "in_work": "no"},
+    )
+    assert done.status_code == 302
+    placement = Placement.objects.get()
+    assert (placement.checked_3m_on, placement.in_work_3m, placement.checked_6m_on) == (
+        dt.date(2025, 12, 1),
+        False,
+        None,
+    )

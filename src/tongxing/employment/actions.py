@@ -473,3 +473,43 @@ def finish_enrolment(
         ),
     )
     return enrolment
+
+
+FOLLOW_UP_MONTHS = (3, 6)
+
+
+@transaction.atomic
+def record_follow_up(
+    actor: User, placement: Placement, *, months: int, checked_on: dt.date, in_work: bool
+) -> Placement:
+    """The follow-up ``months`` after the placement: on which day, and still in work or
+    not. Not before it is due; a person no longer in work is a seeker again only when
+    their status is recorded, which the page offers next."""
+    ensure_allowed(actor, Capability.MANAGE_EMPLOYERS, placement.person.area_id)
+    if months not in FOLLOW_UP_MONTHS:
+        raise ValidationError({"months": _("Follow-ups are at 3 and 6 months.")})
+    if checked_on < placement.due(months):
+        raise ValidationError(
+            {
+                "checked_on": _("This follow-up is due from %(day)s.")
+                % {"day": placement.due(months)}
+            }
+        )
+    before = {
+        "checked_on": getattr(placement, f"checked_{months}m_on"),
+        "in_work": getattr(placement, f"in_work_{months}m"),
+    }
+    setattr(placement, f"checked_{months}m_on", checked_on)
+    setattr(placement, f"in_work_{months}m", in_work)
+    placement.save(update_fields=[f"checked_{months}m_on", f"in_work_{months}m"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        object_type=PLACEMENT,
+        object_id=placement.pk,
+        person_id=placement.person_id,
+        area_code=placement.person.area_id,
+        summary=f"placement followed up after {months} months",
+        changes=audit.diff(before, {"checked_on": checked_on, "in_work": in_work}),
+    )
+    return placement

@@ -168,3 +168,16 @@ class FinishForm(forms.Form):
         ],
     )
     certificate_obtained = forms.BooleanField(label=_("Skill certificate obtained"), required=False)
+
+
+class FollowUpForm(forms.Form):
+    placement = forms.IntegerField(widget=forms.HiddenInput)
+    months = forms.TypedChoiceField(
+        choices=[(3, "3"), (6, "6")], coerce=int, widget=forms.HiddenInput
+    )
+    checked_on = forms.DateField(label=_("Checked on"), widget=DATE_WIDGET)
+    in_work = forms.TypedChoiceField(
+        label=_("Still in the job"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+    )

@@ -7,6 +7,8 @@ changes every figure that depends on it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -231,6 +233,12 @@ class Placement(models.Model):
     status = models.OneToOneField(
         EmploymentStatus, on_delete=models.PROTECT, related_name="placement"
     )
+    # The follow-ups at 3 and 6 months: when the officer checked, and whether the person
+    # was still in the job (empty until checked).
+    checked_3m_on = models.DateField(_("checked after 3 months on"), null=True, blank=True)
+    in_work_3m = models.BooleanField(_("in work after 3 months"), null=True, blank=True)
+    checked_6m_on = models.DateField(_("checked after 6 months on"), null=True, blank=True)
+    in_work_6m = models.BooleanField(_("in work after 6 months"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -246,6 +254,20 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.post}"
+
+    def due(self, months: int) -> dt.date:
+        """The day the follow-up after ``months`` months is due."""
+        month = self.start_date.month - 1 + months
+        year, month = self.start_date.year + month // 12, month % 12 + 1
+        return self.start_date.replace(year=year, month=month, day=min(self.start_date.day, 28))
+
+    @property
+    def follow_ups(self) -> list[tuple[int, dt.date | None, bool | None, dt.date]]:
+        """(months, checked on, still in work, due) for the 3- and 6-month follow-ups."""
+        return [
+            (3, self.checked_3m_on, self.in_work_3m, self.due(3)),
+            (6, self.checked_6m_on, self.in_work_6m, self.due(6)),
+        ]
 
 
 class Skill(models.TextChoices):

@@ -29,6 +29,7 @@ from tongxing.employment.models import (
     Enrolment,
     EnrolmentStatus,
     JobPost,
+    Skill,
     TrainingCourse,
     WorkStatus,
 )
@@ -380,4 +381,7 @@ def training_counts(user: User) -> list[dict[str, Any]]:
         .order_by("course__skill", "sub")
     )
     names = dict(Area.objects.filter(code__in={r["sub"] for r in rows}).values_list("code", "name"))
-    return [r | {"area_name": names.get(r["sub"], r["sub"])} for r in rows]
+    return [
+        r | {"area_name": names.get(r["sub"], r["sub"]), "skill": Skill(r["course__skill"]).label}
+        for r in rows
+    ]

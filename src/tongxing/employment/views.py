@@ -243,27 +243,50 @@ def post_list(request: HttpRequest) -> HttpResponse:
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = queries.get_post_for_user(request.user, pk)
     can_place = request.user.can(Capability.MANAGE_EMPLOYERS)
-    form = forms.PlacementForm(request.POST if request.method == "POST" else None)
+    form = forms.PlacementForm(request.POST if "person" in request.POST else None)
+    follow_up = forms.FollowUpForm(request.POST if "placement" in request.POST else None)
+    problems: list[str] = []  # the row forms' errors, for the page's summary
     if request.method == "POST":
         require(request.user, Capability.MANAGE_EMPLOYERS)
-        if form.is_valid():
-            data = form.cleaned_data
-            person = get_person_for_user(request.user, data["person"], Capability.MANAGE_EMPLOYERS)
-            try:
-                actions.place_seeker(
+        try:
+            if follow_up.is_valid():
+                data = follow_up.cleaned_data
+                placement = post.placements.filter(pk=data["placement"]).first()
+                if placement is None:
+                    raise Http404
+                get_person_for_user(request.user, placement.person_id, Capability.MANAGE_EMPLOYERS)
+                actions.record_follow_up(
                     request.user,
-                    post,
-                    person,
-                    start_date=data["start_date"],
-                    form=data["form"],
+                    placement,
+                    months=data["months"],
+                    checked_on=data["checked_on"],
+                    in_work=data["in_work"],
                 )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
+                messages.success(request, _("Follow-up recorded."))
+                return redirect("employment:post_detail", pk=pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                person = get_person_for_user(
+                    request.user, data["person"], Capability.MANAGE_EMPLOYERS
+                )
+                actions.place_seeker(
+                    request.user, post, person, start_date=data["start_date"], form=data["form"]
+                )
                 messages.success(
                     request, _("%(name)s placed; their status is now employed.") % {"name": person}
                 )
                 return redirect("employment:post_detail", pk=pk)
+        except ValidationError as error:
+            problems.extend(error.messages)
+        for bound in (form, follow_up):
+            if bound.is_bound:
+                problems.extend(
+                    f"{bound.fields[name].label}: {e}"
+                    if name in bound.fields and bound.fields[name].label
+                    else e
+                    for name, errors in bound.errors.items()
+                    for e in errors
+                )
     ranked = matching.candidates(post, request.user.area_id, timezone.localdate())
     persons = queries.persons_in_scope(request.user, [c.person_id for c in ranked])
     return render(
@@ -274,6 +297,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "candidates": [(c, persons[c.person_id]) for c in ranked if c.person_id in persons],
             "placements": post.placements.select_related("person"),
             "form": form,
+            "problems": problems,
             "can_place": can_place,
         },
     )
