@@ -20,8 +20,8 @@ from tongxing.benefits.parameters import (
 from tongxing.core.models import AuditAction, AuditEvent
 
 REGION = "sichuan-bazhong"
-PACK_PARAMETERS = 38
-PACK_VALUES = 32
+PACK_PARAMETERS = 42
+PACK_VALUES = 35
 
 GOOD = """\
 description: A test amount

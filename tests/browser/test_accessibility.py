@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -18,13 +19,16 @@ from django.utils import timezone
 from tests import factories
 from tests.browser.conftest import CHROMIUM, REGION, Session, make_household
 from tests.core.jobkinds import jobs as _job_kinds  # noqa: F401 - registers "tests.count"
+from tests.employment.conftest import worker
 from tests.surveys.conftest import answers_for
 from tongxing.areas.models import Area
 from tongxing.benefits import actions as benefit_actions
 from tongxing.benefits.models import BenefitClaim, ClaimStatus, Parameter, PaymentAccount
 from tongxing.benefits.parameters import load_parameters
+from tongxing.core.idnumbers import make_credit_code
 from tongxing.core.jobs import run_queued_jobs, start_job
 from tongxing.core.models import Job, JobStatus
+from tongxing.employment import actions as employment_actions
 from tongxing.registry import actions as registry_actions
 from tongxing.registry.models import LifeEventKind
 from tongxing.surveys import actions as survey_actions
@@ -155,6 +159,8 @@ class Case:
     # "{pk}" has a completed survey with an open need "{need}" and a planned visit "{plan}";
     # "{member}" a survey started on the first screen.
     needs_surveys: bool = False
+    # "{employer}" with "{declaration}" for staff year 2024; "{worker}" a person of working age
+    needs_employment: bool = False
 
 
 def submit(session: Session, button: str = "main form button[type=submit]") -> None:
@@ -192,6 +198,16 @@ def print_roster(session: Session) -> None:
 
 def fail_roster(session: Session) -> None:
     submit(session)
+
+
+def fail_employer(session: Session) -> None:
+    session.page.fill("#id_credit_code", "91350100M000100Y44")
+    submit(session)
+
+
+def fail_status(session: Session) -> None:
+    session.page.check("#id_status-status_0")
+    submit(session, "main form button[type=submit]")
 
 
 def reveal(session: Session) -> None:
@@ -337,6 +353,45 @@ CASES = [
     Case("roster-form", "township", "/surveys/roster/", needs_surveys=True),
     Case("roster-form-errors", "township", "/surveys/roster/", then=fail_roster),
     Case("roster", "township", "/surveys/roster/", then=print_roster, needs_surveys=True),
+    Case("employment", "village", "/employment/", needs_employment=True),
+    Case("employers", "county", "/employment/employers/", needs_employment=True),
+    Case("employer-new", "county", "/employment/employers/new/"),
+    Case("employer-new-errors", "county", "/employment/employers/new/", then=fail_employer),
+    Case("employer", "county", "/employment/employers/{employer}/", needs_employment=True),
+    Case(
+        "declaration-new",
+        "county",
+        "/employment/employers/{employer}/declare/",
+        needs_employment=True,
+    ),
+    Case("declaration", "county", "/employment/declarations/{declaration}/", needs_employment=True),
+    Case("fund-year", "county", "/employment/fund/2024/", needs_employment=True),
+    Case("job-posts", "county", "/employment/posts/", needs_employment=True),
+    Case("training", "village", "/employment/training/", needs_employment=True),
+    Case("training-new", "county", "/employment/training/new/"),
+    Case("training-course", "village", "/employment/training/{course}/", needs_employment=True),
+    Case("job-post", "county", "/employment/posts/{post}/", needs_employment=True),
+    Case(
+        "job-post-new",
+        "county",
+        "/employment/employers/{employer}/posts/new/",
+        needs_employment=True,
+    ),
+    Case("employment-person", "village", "/employment/persons/{worker}/", needs_employment=True),
+    Case(
+        "employment-person-errors",
+        "village",
+        "/employment/persons/{worker}/",
+        then=fail_status,
+        needs_employment=True,
+    ),
+    Case("zero-employment", "township", "/employment/zero-employment/", needs_employment=True),
+    Case(
+        "zero-employment-village",
+        "village",
+        "/employment/zero-employment/?area=511902001001",
+        needs_employment=True,
+    ),
 ]
 
 
@@ -449,6 +504,60 @@ def survey_records(request) -> dict[str, int]:
     return {"pk": head.pk, "member": member.pk, "need": need.pk, "plan": plan.pk}
 
 
+def employment_records(request) -> dict[str, int]:
+    load_parameters(REGION)
+    village, county = request.getfixturevalue("village"), request.getfixturevalue("county")
+    employer = employment_actions.register_employer(
+        county,
+        employment_actions.EmployerData(
+            credit_code=make_credit_code("511902", 1),
+            name="巴中测试有限公司",
+            area=Area.objects.get(code=factories.VILLAGE),
+            sector="制造业",
+        ),
+    )
+    person = worker(village)
+    declaration = employment_actions.record_declaration(
+        county,
+        employer,
+        year=2024,
+        average_staff=Decimal("100"),
+        total_wages=Decimal("10000000"),
+        employees=[person, worker(village, name="李四"), person],
+        today=dt.date(2025, 3, 1),
+    )
+    employment_actions.record_employment_status(
+        village, person, status="seeking", start_date=dt.date(2025, 1, 1)
+    )
+    post = employment_actions.create_job_post(
+        county,
+        employer,
+        employment_actions.PostData(
+            title="按摩", area=employer.area, accessibility=["sitting"], suitable_categories=[4]
+        ),
+    )
+    course = employment_actions.create_course(
+        county,
+        employment_actions.CourseData(
+            title="电商培训",
+            provider="巴州区残联",
+            skill="ecommerce",
+            area=Area.objects.get(code="511902"),
+            start_date=dt.date(2025, 4, 1),
+            end_date=dt.date(2025, 4, 30),
+            places=20,
+        ),
+    )
+    employment_actions.enrol(village, course, person)
+    return {
+        "course": course.pk,
+        "employer": employer.pk,
+        "declaration": declaration.pk,
+        "worker": person.pk,
+        "post": post.pk,
+    }
+
+
 def post_form(session: Session, path: str, data: dict[str, str]) -> None:
     """POST like the header's own forms do (their CSRF token, the browser's cookies)."""
     token = session.page.input_value(".display-switch input[name=csrfmiddlewaretoken]")
@@ -511,6 +620,8 @@ def test_page_is_accessible(case: Case, request, open_session):
         path = path.format(pk=head.pk)
     if case.needs_surveys:
         path = path.format(**survey_records(request))
+    if case.needs_employment:
+        path = path.format(**employment_records(request))
     if case.needs_parameters:
         load_parameters(REGION)
         parameter = Parameter.objects.get(key="subsidies.living.amount")

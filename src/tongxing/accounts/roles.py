@@ -42,6 +42,10 @@ class Capability(enum.Enum):
     CLOSE_NEEDS = "close_needs"  # record a need as met (by which service) or declined
     HOME_VISITS = "home_visits"  # plan home visits and record what they found
     EMERGENCY_ROSTER = "emergency_roster"  # print or export the area's emergency roster
+    VIEW_EMPLOYMENT = "view_employment"  # persons' employment status, zero-employment homes
+    RECORD_EMPLOYMENT = "record_employment"  # record a person's employment status and wishes
+    VIEW_EMPLOYERS = "view_employers"  # employers, their quota declarations and the fund
+    MANAGE_EMPLOYERS = "manage_employers"  # register employers, enter their declarations
 
 
 _REGISTRY_STAFF = {
@@ -74,16 +78,24 @@ _CITY_PAYROLL = {
 _SURVEY_STAFF = {Capability.VIEW_SURVEYS, Capability.CLOSE_NEEDS, Capability.EMERGENCY_ROSTER}
 _FIELD_STAFF = _SURVEY_STAFF | {Capability.CONDUCT_SURVEY, Capability.HOME_VISITS}
 
+# Every staff member follows employment in their area; village, township and county staff,
+# who meet the persons, record their status. The quota and the fund (残保金) are verified
+# by the county and city federations, so employers and declarations are theirs.
+_EMPLOYMENT_FIELD = {Capability.VIEW_EMPLOYMENT, Capability.RECORD_EMPLOYMENT}
+_EMPLOYERS = {Capability.VIEW_EMPLOYERS, Capability.MANAGE_EMPLOYERS}
+
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
-    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
+    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD),
+    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
         | _FIELD_STAFF
         | _COUNTY_PAYROLL
+        | _EMPLOYMENT_FIELD
+        | _EMPLOYERS
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -95,6 +107,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         _REGISTRY_STAFF
         | _CITY_PAYROLL
         | _SURVEY_STAFF
+        | _EMPLOYERS
+        | {Capability.VIEW_EMPLOYMENT}
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,

@@ -32,4 +32,6 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_view_surveys": signed_in and user.can(Capability.VIEW_SURVEYS),
         "can_home_visits": signed_in and user.can(Capability.HOME_VISITS),
         "can_emergency_roster": signed_in and user.can(Capability.EMERGENCY_ROSTER),
+        "can_view_employment": signed_in and user.can(Capability.VIEW_EMPLOYMENT),
+        "can_view_employers": signed_in and user.can(Capability.VIEW_EMPLOYERS),
     }

@@ -159,3 +159,61 @@ def parse_certificate_number(
             params={"number": parsed.grade, "value": grade},
         )
     return parsed
+
+
+# --- unified social credit codes (GB 32100-2015) --------------------------------------------
+
+# The 31 characters a credit code may use: digits and upper-case letters without I, O, Z,
+# S and V (which read like 1, 0, 2, 5 and U); a character's value is its position here.
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_check_character(first17: str) -> str:
+    total = sum(
+        CREDIT_CHARS.index(char) * weight
+        for char, weight in zip(first17, CREDIT_WEIGHTS, strict=True)
+    )
+    return CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def parse_credit_code(value: str) -> str:
+    """The normalised 18-character unified social credit code, or ``ValidationError``
+    naming what is wrong: length, a character outside the code's alphabet, or the
+    check character (GB 32100-2015 §4.2, MOD 31)."""
+    code = normalise_id_number(value)
+    if len(code) != 18:
+        raise ValidationError(
+            _("A credit code has 18 characters; this one has %(length)s."),
+            code="credit_length",
+            params={"length": len(code)},
+        )
+    bad = [char for char in code if char not in CREDIT_CHARS]
+    if bad:
+        raise ValidationError(
+            _(
+                "A credit code cannot contain “%(char)s” "
+                "(the letters I, O, S, V and Z are not used)."
+            ),
+            code="credit_character",
+            params={"char": bad[0]},
+        )
+    expected = credit_check_character(code[:17])
+    if code[17] != expected:
+        raise ValidationError(
+            _(
+                "The last character of this credit code should be %(expected)s, not %(actual)s: "
+                "please check the code for a typing mistake."
+            ),
+            code="credit_check_character",
+            params={"expected": expected, "actual": code[17]},
+        )
+    return code
+
+
+def make_credit_code(area_code: str, sequence: int, kind: str = "91") -> str:
+    """Build a valid credit code (for demo data and tests): ``kind`` is the registering
+    authority and type (91 a company, 11 a government body), then the 6-digit area code
+    and a 9-character organisation code."""
+    first17 = f"{kind}{area_code[:6]}{sequence:09d}"
+    return first17 + credit_check_character(first17)
