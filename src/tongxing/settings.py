@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tongxing.benefits",
     "tongxing.exchange",
     "tongxing.surveys",
+    "tongxing.reconcile",
 ]
 
 MIDDLEWARE = [

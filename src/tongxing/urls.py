@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("tongxing.benefits.urls")),
     path("imports/", include("tongxing.exchange.urls")),
     path("surveys/", include("tongxing.surveys.urls")),
+    path("reconcile/", include("tongxing.reconcile.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

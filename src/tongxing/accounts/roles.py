@@ -42,6 +42,10 @@ class Capability(enum.Enum):
     CLOSE_NEEDS = "close_needs"  # record a need as met (by which service) or declined
     HOME_VISITS = "home_visits"  # plan home visits and record what they found
     EMERGENCY_ROSTER = "emergency_roster"  # print or export the area's emergency roster
+    UPLOAD_DEPARTMENT_LISTS = "upload_department_lists"  # lists from partner departments
+    RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
+    VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
+    RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
 
 
 _REGISTRY_STAFF = {
@@ -74,16 +78,23 @@ _CITY_PAYROLL = {
 _SURVEY_STAFF = {Capability.VIEW_SURVEYS, Capability.CLOSE_NEEDS, Capability.EMERGENCY_ROSTER}
 _FIELD_STAFF = _SURVEY_STAFF | {Capability.CONDUCT_SURVEY, Capability.HOME_VISITS}
 
+# Findings are followed up where the person lives, so every staff level works its area's
+# worklist; department lists arrive at the county or city federation, which compares them.
+_WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
+_RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
+
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
-    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF),
+    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _WORKLIST),
+    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _WORKLIST),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
         | _FIELD_STAFF
         | _COUNTY_PAYROLL
+        | _WORKLIST
+        | _RECONCILIATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -95,6 +106,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         _REGISTRY_STAFF
         | _CITY_PAYROLL
         | _SURVEY_STAFF
+        | _WORKLIST
+        | _RECONCILIATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,

@@ -115,7 +115,7 @@ REASONS: dict[str, Any] = {
     "required": gettext_lazy("Required value missing"),
     "bad_choice": gettext_lazy("Value not one of those allowed"),
     "bad_date": gettext_lazy("Not a date"),
-    "id_stored_as_number": gettext_lazy("ID number stored as a number"),
+    "idstored_as_number": gettext_lazy("ID number stored as a number"),
     "id_scientific": gettext_lazy("ID number in scientific notation"),
     "id_missing_x": gettext_lazy("ID number lost its X"),
     "id_length": gettext_lazy("ID number of wrong length"),
@@ -220,7 +220,7 @@ def parse_date(text: str) -> dt.date | None:
     raise ValueError(text)
 
 
-def _stored_as_number(value: str, key: str) -> bool:
+def stored_as_number(value: str, key: str) -> bool:
     """An identifier that fails its check and is exactly a double's value: what a number
     cell holds once Excel has rounded an 18- or 20-digit number to 15 significant digits
     (511902196005170014 becomes 511902196005170000). A typing mistake is a double by chance
@@ -438,10 +438,10 @@ class Validator:
                 value = cells[key]
                 if not value:
                     continue
-                if _stored_as_number(value, key):
+                if stored_as_number(value, key):
                     fail(
                         key,
-                        "id_stored_as_number",
+                        "idstored_as_number",
                         _(
                             "This looks like a number Excel stored as a number, which keeps "
                             "only 15 digits and drops an X: format the column as text and type "
