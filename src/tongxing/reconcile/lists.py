@@ -22,7 +22,13 @@ from tongxing.core.idnumbers import parse_id_number
 from tongxing.core.masking import mask_id_number
 from tongxing.exchange.reading import MAX_ROWS, FileRejected, read_sheet
 from tongxing.exchange.template import normalise_header
-from tongxing.exchange.validation import Problem, file_problem, parse_date, stored_as_number
+from tongxing.exchange.validation import (
+    SCIENTIFIC_RE,
+    Problem,
+    file_problem,
+    parse_date,
+    stored_as_number,
+)
 from tongxing.reconcile.kinds import MAX_AMOUNT, Column, ColumnType, ListKind
 
 MAX_PROBLEMS = 10_000  # past this the report says how many more, not each
@@ -83,6 +89,15 @@ def _headers(kind: ListKind, headers: list[str], checked: Checked) -> dict[str, 
 def _value(column: Column, text: str, today: dt.date) -> object:
     """The cell as stored; raises ``ValidationError`` with the reason."""
     if column.type == ColumnType.ID_NUMBER:
+        if SCIENTIFIC_RE.match(text):
+            raise ValidationError(
+                _(
+                    "The ID number was stored as a number and shows in scientific notation "
+                    "(like 5.1E+17): its digits are lost. Format the column as text and type "
+                    "the numbers again."
+                ),
+                code="id_scientific",
+            )
         if stored_as_number(text, "id_number"):
             raise ValidationError(
                 _(
