@@ -14,6 +14,7 @@ from django.conf import settings
 
 from tongxing.benefits.models import BatchStatus, PayrollBatch, PayrollLine
 from tongxing.benefits.payroll import add_months
+from tongxing.core.scoping import prefix_q
 from tongxing.exchange.demo import DEMO_COUNTY
 from tongxing.registry.models import Person, PersonStatus
 
@@ -44,7 +45,7 @@ def make_demo_list(path: Path | None = None) -> tuple[Path, int, int]:
     )[::3][:STILL_PAID]
     paid = list(Person.objects.filter(pk__in=paid_ids).order_by("pk"))
     unpaid = list(
-        Person.objects.filter(area_id__startswith=DEMO_COUNTY, status=PersonStatus.ACTIVE)
+        Person.objects.filter(prefix_q("area_id", DEMO_COUNTY), status=PersonStatus.ACTIVE)
         .exclude(pk__in=PayrollLine.objects.filter(batch=batch).values("person_id"))
         .order_by("pk")[:ONLY_ALIVE]
     )
