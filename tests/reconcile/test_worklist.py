@@ -174,3 +174,28 @@ def test_uploading_on_the_page_shows_each_problem_and_stores_nothing(client, cou
     problems = response.context["refused"].problems
     assert [(p.row, p.column, p.code) for p in problems] == [(2, "身份证号", "id_stored_as_number")]
     assert not DepartmentList.objects.exists()
+
+
+def test_posting_to_a_closed_item_says_so_and_changes_nothing(client, village, finding):
+    actions.close_finding(village, finding, FindingStatus.RESOLVED, "已在登记中记录死亡")
+    client.force_login(village)
+
+    response = client.post(
+        finding.get_absolute_url(), {"status": FindingStatus.DISMISSED, "reason": "不适用"}
+    )
+
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
+    finding.refresh_from_db()
+    assert (finding.status, finding.close_reason) == (FindingStatus.RESOLVED, "已在登记中记录死亡")
+
+
+@pytest.mark.parametrize("role", ["department", "auditor", "provider"])
+def test_posting_a_close_without_the_right_is_forbidden(client, request, role, finding):
+    client.force_login(request.getfixturevalue(role))
+    response = client.post(
+        finding.get_absolute_url(), {"status": FindingStatus.DISMISSED, "reason": "不适用"}
+    )
+    assert response.status_code == 403
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.OPEN

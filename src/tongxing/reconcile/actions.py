@@ -58,6 +58,10 @@ def ensure_may_view_worklist(actor: User) -> None:
     _ensure(actor, Capability.VIEW_WORKLIST, _("You may not see the worklist."))
 
 
+def ensure_may_close(actor: User) -> None:
+    _ensure(actor, Capability.RESOLVE_FINDINGS, _("You may not close worklist items."))
+
+
 def upload_list(
     actor: User, kind: str, list_date: dt.date, upload: UploadedFile, today: dt.date
 ) -> DepartmentList:
@@ -222,7 +226,7 @@ def run_reconciliation(actor: User, on: dt.date) -> dict[str, int]:
 
 def close_finding(actor: User, finding: Finding, status: str, reason: str) -> Finding:
     """Close an open finding as fixed or not applicable, with the reason, in the history."""
-    _ensure(actor, Capability.RESOLVE_FINDINGS, _("You may not close worklist items."))
+    ensure_may_close(actor)
     if not finding.area_id.startswith(actor.area_id):
         raise PermissionDenied(_("This worklist item belongs to another area."))
     if status not in (FindingStatus.RESOLVED, FindingStatus.DISMISSED):

@@ -163,8 +163,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = CloseFindingForm(request.POST or None)
     if request.method == "POST":
-        if not may_close:
-            actions.close_finding(request.user, finding, "", "")  # raises the reason
+        actions.ensure_may_close(request.user)
         if form.is_valid():
             try:
                 actions.close_finding(
