@@ -115,7 +115,7 @@ REASONS: dict[str, Any] = {
     "required": gettext_lazy("Required value missing"),
     "bad_choice": gettext_lazy("Value not one of those allowed"),
     "bad_date": gettext_lazy("Not a date"),
-    "idstored_as_number": gettext_lazy("ID number stored as a number"),
+    "id_stored_as_number": gettext_lazy("ID number stored as a number"),
     "id_scientific": gettext_lazy("ID number in scientific notation"),
     "id_missing_x": gettext_lazy("ID number lost its X"),
     "id_length": gettext_lazy("ID number of wrong length"),
@@ -441,7 +441,7 @@ class Validator:
                 if stored_as_number(value, key):
                     fail(
                         key,
-                        "idstored_as_number",
+                        "id_stored_as_number",
                         _(
                             "This looks like a number Excel stored as a number, which keeps "
                             "only 15 digits and drops an X: format the column as text and type "
