@@ -61,6 +61,7 @@ bench: install-test
 	$(BIN)/python benchmarks/survey_progress.py --keep
 	$(BIN)/python benchmarks/payroll.py
 	$(BIN)/python benchmarks/import.py
+	$(BIN)/python benchmarks/reconcile.py
 
 clean:
 	rm -rf $(VENV) var
