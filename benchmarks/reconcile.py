@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import os
 import resource
 import statistics
@@ -54,18 +53,13 @@ def configure(database: str) -> None:
 
 
 def copy_table(table_name: str, table) -> None:
-    """COPY an Arrow table (columns named as the database's) through CSV."""
-    import pyarrow.csv as pacsv
+    """COPY an Arrow table (columns named as the database's), then move the id sequence."""
     from django.db import connection
 
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
-    columns = ", ".join(table.column_names)
+    from tongxing.core.bulk import copy_arrow
+
+    copy_arrow(table_name, table)
     with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table_name} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-            view = buffer.getbuffer()
-            for start in range(0, len(view), 1 << 24):
-                copy.write(view[start : start + (1 << 24)])
         cursor.execute(
             f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 1) FROM {table_name}))"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -12,14 +13,14 @@ import pyarrow as pa
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.core import audit
-from tongxing.core.bulk import BulkInserter
+from tongxing.core.bulk import BulkInserter, copy_arrow
 from tongxing.core.models import AuditAction
 from tongxing.reconcile import engine
 from tongxing.reconcile.kinds import KINDS
@@ -155,8 +156,56 @@ def upload_list(
     return stored
 
 
+EVIDENCE = ("event_date", "months", "first_month", "last_month", "detail")
+
+
+def _evidence_json(found: pa.Table) -> list[str]:
+    columns = {key: found[key].to_pylist() for key in EVIDENCE}
+    return [
+        json.dumps(
+            {
+                key: (value.isoformat() if isinstance(value, dt.date) else value)
+                for key in EVIDENCE
+                if (value := columns[key][i]) is not None
+            },
+            ensure_ascii=False,
+        )
+        for i in range(found.num_rows)
+    ]
+
+
 def write_findings(found: pa.Table, now: dt.datetime) -> int:
-    """Insert the engine's findings as open worklist items, in bulk."""
+    """Insert the engine's findings as open worklist items, in bulk: on PostgreSQL one
+    COPY of the Arrow table, elsewhere through :class:`BulkInserter`."""
+    if not found.num_rows:
+        return 0
+    evidence = _evidence_json(found)
+    yuan = pa.array(
+        [
+            None if fen is None else Decimal(fen).scaleb(-2)
+            for fen in found["amount_fen"].to_pylist()
+        ],
+        pa.decimal128(14, 2),
+    )
+    if connection.vendor == "postgresql":
+        count = found.num_rows
+        copy_arrow(
+            Finding._meta.db_table,
+            pa.table(
+                {
+                    "rule": found["rule"],
+                    "person_id": found["person_id"],
+                    "area_id": found["area_id"],
+                    "department_list_id": found["list_id"],
+                    "evidence": pa.array(evidence, pa.string()),
+                    "amount": yuan,
+                    "found_at": pa.array([now] * count, pa.timestamp("us", tz="UTC")),
+                    "status": pa.array([FindingStatus.OPEN.value] * count),
+                    "close_reason": pa.array([""] * count),
+                }
+            ),
+        )
+        return count
     inserter = BulkInserter(
         Finding,
         (
@@ -172,28 +221,20 @@ def write_findings(found: pa.Table, now: dt.datetime) -> int:
         ),
         now,
     )
-    columns = found.to_pydict()
-    rows = []
-    for i in range(found.num_rows):
-        evidence = {
-            key: (value.isoformat() if isinstance(value, dt.date) else value)
-            for key in ("event_date", "months", "first_month", "last_month", "detail")
-            if (value := columns[key][i]) is not None
-        }
-        fen = columns["amount_fen"][i]
-        rows.append(
-            (
-                columns["rule"][i],
-                columns["person_id"][i],
-                columns["area_id"][i],
-                columns["list_id"][i],
-                evidence,
-                None if fen is None else Decimal(fen).scaleb(-2),
-                now,
-                FindingStatus.OPEN,
-                None,
-            )
+    rows = list(
+        zip(
+            found["rule"].to_pylist(),
+            found["person_id"].to_pylist(),
+            found["area_id"].to_pylist(),
+            found["list_id"].to_pylist(),
+            [json.loads(text) for text in evidence],
+            yuan.to_pylist(),
+            [now] * found.num_rows,
+            [FindingStatus.OPEN.value] * found.num_rows,
+            [None] * found.num_rows,
+            strict=True,
         )
+    )
     for start in range(0, len(rows), WRITE_CHUNK):
         inserter.insert(rows[start : start + WRITE_CHUNK])
     return len(rows)
