@@ -199,3 +199,16 @@ def test_posting_a_close_without_the_right_is_forbidden(client, request, role, f
     assert response.status_code == 403
     finding.refresh_from_db()
     assert finding.status == FindingStatus.OPEN
+
+
+def test_opening_an_item_is_logged_with_its_person(client, township, finding):
+    client.force_login(township)
+    client.get(finding.get_absolute_url())
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.object_type, event.object_id, event.person_id, event.actor) == (
+        "view",
+        "reconcile.finding",
+        str(finding.pk),
+        finding.person_id,
+        township,
+    )

@@ -157,7 +157,10 @@ def run(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = queries.get_finding_for_user(request.user, pk)
+    if request.method == "POST":
+        finding = queries.get_finding_for_user(request.user, pk)
+    else:
+        finding = queries.open_finding(request.user, pk)
     may_close = finding.status == FindingStatus.OPEN and request.user.can(
         actions.Capability.RESOLVE_FINDINGS
     )
