@@ -122,7 +122,7 @@ def test_a_list_dated_in_the_future_is_refused(county):
 
 
 @pytest.mark.parametrize("role", ["village", "township", "department", "auditor"])
-def test_only_county_and_city_officers_upload_lists(request, role):
+def test_only_county_and_city_officers_upload_lists(db, request, role):
     actor = request.getfixturevalue(role)
     with pytest.raises(PermissionDenied):
         upload(actor, "civil_deaths", DEATHS, [[factories.new_id_number(), "甲", "2025-03-01"]])

@@ -54,13 +54,13 @@ def expected(role: str, allowed: set[str]) -> int:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_worklist_opens_for_staff_of_every_level(client, request, role):
+def test_the_worklist_opens_for_staff_of_every_level(db, client, request, role):
     response = login(client, request, role).get(reverse("reconcile:worklist"))
     assert response.status_code == expected(role, WORKLIST)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_department_lists_page_opens_for_county_and_city_officers(client, request, role):
+def test_the_department_lists_page_opens_for_county_and_city_officers(db, client, request, role):
     response = login(client, request, role).get(reverse("reconcile:list_index"))
     assert response.status_code == expected(role, UPLOADERS)
 
