@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tongxing.exchange",
     "tongxing.surveys",
     "tongxing.employment",
+    "tongxing.reconcile",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("imports/", include("tongxing.exchange.urls")),
     path("surveys/", include("tongxing.surveys.urls")),
     path("employment/", include("tongxing.employment.urls")),
+    path("reconcile/", include("tongxing.reconcile.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

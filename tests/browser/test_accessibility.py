@@ -161,6 +161,7 @@ class Case:
     needs_surveys: bool = False
     # "{employer}" with "{declaration}" for staff year 2024; "{worker}" a person of working age
     needs_employment: bool = False
+    needs_findings: bool = False  # "{finding}": an open worklist item in the test village
 
 
 def submit(session: Session, button: str = "main form button[type=submit]") -> None:
@@ -223,6 +224,43 @@ def refuse_claim(session: Session) -> None:
 def fail_export(session: Session) -> None:
     session.page.check("#id_full_numbers")
     submit(session)
+
+
+def refuse_list(session: Session) -> None:
+    session.page.select_option("#id_kind", "civil_deaths")
+    session.page.fill("#id_list_date", "2025-04-01")
+    session.page.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "deaths.csv",
+                "mimeType": "text/csv",
+                "buffer": "身份证号,姓名,死亡日期\n51190219600517001,甲,昨天\n".encode(),
+            }
+        ],
+    )
+    submit(session)
+
+
+def fail_close(session: Session) -> None:
+    session.page.check("#id_status_0")
+    submit(session)
+
+
+def make_finding(village, county) -> int:
+    from tongxing.reconcile import actions as reconcile_actions
+    from tongxing.reconcile.models import Finding
+
+    person = factories.make_person(village, name="李明")
+    deaths = f"身份证号,姓名,死亡日期\n{person.id_number},李明,2025-03-20\n".encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    day = dt.date(2025, 6, 15)
+    reconcile_actions.upload_list(
+        county, "civil_deaths", day, SimpleUploadedFile("deaths.csv", deaths), day
+    )
+    reconcile_actions.run_reconciliation(county, day)
+    return Finding.objects.get().pk
 
 
 def import_with_problems(user, directory) -> int:
@@ -391,6 +429,18 @@ CASES = [
         "village",
         "/employment/zero-employment/?area=511902001001",
         needs_employment=True,
+    ),
+    Case("department-lists", "county", "/reconcile/lists/"),
+    Case("department-list-refused", "county", "/reconcile/lists/", then=refuse_list),
+    Case("worklist", "county", "/reconcile/worklist/", needs_findings=True),
+    Case("worklist-village", "village", "/reconcile/worklist/", needs_findings=True),
+    Case("worklist-item", "village", "/reconcile/worklist/{finding}/", needs_findings=True),
+    Case(
+        "worklist-item-errors",
+        "village",
+        "/reconcile/worklist/{finding}/",
+        then=fail_close,
+        needs_findings=True,
     ),
 ]
 
@@ -631,6 +681,12 @@ def test_page_is_accessible(case: Case, request, open_session):
     if case.needs_payroll:
         path = path.format(
             **make_payroll(*(request.getfixturevalue(r) for r in ("village", "county", "city")))
+        )
+    if case.needs_findings:
+        path = path.format(
+            finding=make_finding(
+                request.getfixturevalue("village"), request.getfixturevalue("county")
+            )
         )
     if case.needs_import:
         settings = request.getfixturevalue("settings")

@@ -46,6 +46,10 @@ class Capability(enum.Enum):
     RECORD_EMPLOYMENT = "record_employment"  # record a person's employment status and wishes
     VIEW_EMPLOYERS = "view_employers"  # employers, their quota declarations and the fund
     MANAGE_EMPLOYERS = "manage_employers"  # register employers, enter their declarations
+    UPLOAD_DEPARTMENT_LISTS = "upload_department_lists"  # lists from partner departments
+    RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
+    VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
+    RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
 
 
 _REGISTRY_STAFF = {
@@ -83,19 +87,27 @@ _FIELD_STAFF = _SURVEY_STAFF | {Capability.CONDUCT_SURVEY, Capability.HOME_VISIT
 # by the county and city federations, so employers and declarations are theirs.
 _EMPLOYMENT_FIELD = {Capability.VIEW_EMPLOYMENT, Capability.RECORD_EMPLOYMENT}
 _EMPLOYERS = {Capability.VIEW_EMPLOYERS, Capability.MANAGE_EMPLOYERS}
+# Findings are followed up where the person lives, so every staff level works its area's
+# worklist; department lists arrive at the county or city federation, which compares them.
+_WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
+_RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD),
-    Role.TOWNSHIP_OFFICER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD),
+    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST),
+    Role.TOWNSHIP_OFFICER: frozenset(
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST
+    ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
         | _FIELD_STAFF
         | _COUNTY_PAYROLL
         | _EMPLOYMENT_FIELD
         | _EMPLOYERS
+        | _WORKLIST
+        | _RECONCILIATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -109,6 +121,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _SURVEY_STAFF
         | _EMPLOYERS
         | {Capability.VIEW_EMPLOYMENT}
+        | _WORKLIST
+        | _RECONCILIATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Max
 
@@ -166,3 +169,26 @@ class PrimaryKeys:
                 return [row[0] for row in cursor.fetchall()]
         first, self.next = self.next, self.next + count
         return list(range(first, self.next))
+
+
+def copy_arrow(db_table: str, table: pa.Table) -> None:
+    """PostgreSQL only: COPY an Arrow table whose columns are named as ``db_table``'s.
+
+    For rows computed as Arrow (the reconciliation's findings) nothing is converted per
+    value in Python: Arrow writes the CSV (strings quoted, so "" stays empty and only
+    nulls become NULL) and the server parses it. At 100,000 rows this is seconds faster
+    than :class:`BulkInserter`'s ``write_row``. The caller supplies database-ready values:
+    no encrypted or computed fields.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        raise ValueError("copy_arrow needs PostgreSQL; use BulkInserter elsewhere.")
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in table.column_names)
+    sql = f"COPY {quote(db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        view = buffer.getbuffer()
+        for start in range(0, len(view), 1 << 24):
+            copy.write(view[start : start + (1 << 24)])

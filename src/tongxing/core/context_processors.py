@@ -28,6 +28,8 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_view_audit": signed_in and user.can(Capability.VIEW_AUDIT),
         "can_view_parameters": signed_in and user.can(Capability.VIEW_PARAMETERS),
         "can_view_payroll": signed_in and user.can(Capability.VIEW_PAYROLL),
+        "can_view_worklist": signed_in and user.can(Capability.VIEW_WORKLIST),
+        "can_upload_department_lists": signed_in and user.can(Capability.UPLOAD_DEPARTMENT_LISTS),
         "can_import_registry": signed_in and user.can(Capability.IMPORT_REGISTRY),
         "can_view_surveys": signed_in and user.can(Capability.VIEW_SURVEYS),
         "can_home_visits": signed_in and user.can(Capability.HOME_VISITS),

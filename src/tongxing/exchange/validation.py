@@ -220,7 +220,7 @@ def parse_date(text: str) -> dt.date | None:
     raise ValueError(text)
 
 
-def _stored_as_number(value: str, key: str) -> bool:
+def stored_as_number(value: str, key: str) -> bool:
     """An identifier that fails its check and is exactly a double's value: what a number
     cell holds once Excel has rounded an 18- or 20-digit number to 15 significant digits
     (511902196005170014 becomes 511902196005170000). A typing mistake is a double by chance
@@ -438,7 +438,7 @@ class Validator:
                 value = cells[key]
                 if not value:
                     continue
-                if _stored_as_number(value, key):
+                if stored_as_number(value, key):
                     fail(
                         key,
                         "id_stored_as_number",

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         call_command("make_import_demo")
         ensure_demo_accounts()
         call_command("generate_benefit_demo", seed=seed)
+        call_command("make_reconcile_demo")
         call_command("load_surveys", settings.TONGXING_REGION)
         call_command("generate_survey_demo", seed=seed)
         call_command("generate_employment_demo", seed=seed)
