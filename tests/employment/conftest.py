@@ -56,3 +56,9 @@ def declaration(county, employer, village):
         employees=[worker(village)],
         today=dt.date(2025, 3, 1),
     )
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English text
+    return client
