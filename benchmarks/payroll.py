@@ -148,6 +148,11 @@ def run(db: str, persons: int) -> None:
         "end to end (compute)", results, payroll.compute, city.code, this_month, batch_id=batch.pk
     )
 
+    # A first preparation: the month's lines of an earlier run are cleared untimed (a
+    # re-preparation also deletes them, which costs about as much again).
+    with transaction.atomic():
+        PayrollLine.objects.filter(batch=batch).delete()
+
     def write() -> None:
         with transaction.atomic():
             payroll.write(batch, prepared)
