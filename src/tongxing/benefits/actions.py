@@ -43,6 +43,7 @@ from tongxing.benefits.rules import BY_CODE
 from tongxing.core import audit
 from tongxing.core.crypto import sm3_hex
 from tongxing.core.models import AuditAction
+from tongxing.registry.actions import ensure_allowed as ensure_allowed_in_area
 from tongxing.registry.models import Person
 
 OBJECT_TYPE = "benefits.parametervalue"
@@ -213,22 +214,12 @@ CLAIM = "benefits.benefitclaim"
 BATCH = "benefits.payrollbatch"
 
 
-def _require(actor: User, capability: Capability, area_code: str, message: str) -> None:
-    if (
-        not actor.is_authenticated
-        or not actor.can(capability)
-        or not actor.area_id
-        or not area_code.startswith(actor.area_id)
-    ):
-        raise PermissionDenied(message)
-
-
 @transaction.atomic
 def apply_for_benefit(
     actor: User, person: Person, benefit: str, applied_on: dt.date, *, source: str = SOURCE
 ) -> BenefitClaim:
     """Record a person's application; it waits for a county officer's decision."""
-    _require(
+    ensure_allowed_in_area(
         actor,
         Capability.APPLY_FOR_BENEFIT,
         person.area_id,
@@ -267,7 +258,7 @@ def apply_for_benefit(
 
 def _locked_claim(actor: User, claim: BenefitClaim) -> BenefitClaim:
     locked = BenefitClaim.objects.select_for_update().select_related("person").get(pk=claim.pk)
-    _require(
+    ensure_allowed_in_area(
         actor,
         Capability.DECIDE_CLAIMS,
         locked.person.area_id,
@@ -352,7 +343,7 @@ def start_preparation(actor: User, county: Area, month: dt.date) -> PayrollBatch
     """Create (or re-prepare) the county's batch for ``month`` and queue the job."""
     from tongxing.core.jobs import start_job
 
-    _require(
+    ensure_allowed_in_area(
         actor,
         Capability.PREPARE_PAYROLL,
         county.code,
@@ -437,7 +428,7 @@ def _require_new_person(actor: User, batch: PayrollBatch) -> None:
 @transaction.atomic
 def approve_county(actor: User, batch: PayrollBatch) -> PayrollBatch:
     batch = _locked_batch(batch)
-    _require(
+    ensure_allowed_in_area(
         actor,
         Capability.APPROVE_PAYROLL_COUNTY,
         batch.county_id,
@@ -459,7 +450,7 @@ def approve_city(actor: User, batch: PayrollBatch, acknowledgement: str = "") ->
     """The city's approval. Where the batch pays on parameter values nobody has verified
     against the official text, the approver must say so in words, which are kept."""
     batch = _locked_batch(batch)
-    _require(
+    ensure_allowed_in_area(
         actor,
         Capability.APPROVE_PAYROLL_CITY,
         batch.county_id,
@@ -496,7 +487,7 @@ def lock_batch(actor: User, batch: PayrollBatch) -> PayrollBatch:
     from tongxing.benefits.payment_files import payment_file_csv
 
     batch = _locked_batch(batch)
-    _require(
+    ensure_allowed_in_area(
         actor,
         Capability.LOCK_PAYROLL,
         batch.county_id,
@@ -525,7 +516,7 @@ def return_batch(actor: User, batch: PayrollBatch, reason: str) -> PayrollBatch:
     }.get(batch.status)
     if step is None:
         raise ValidationError(_("Only a payroll awaiting approval or lock can be returned."))
-    _require(actor, step, batch.county_id, _("You may not return this payroll."))
+    ensure_allowed_in_area(actor, step, batch.county_id, _("You may not return this payroll."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say what must be corrected.")})
     before = batch.status
@@ -542,7 +533,7 @@ def record_payment_file_download(
     actor: User, batch: PayrollBatch, file_format: str, purpose: str
 ) -> None:
     """A payment file holds full ID and account numbers: every download is on the record."""
-    _require(
+    ensure_allowed_in_area(
         actor,
         Capability.DOWNLOAD_PAYMENT_FILES,
         batch.county_id,

@@ -88,10 +88,18 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def ensure_allowed(actor: User, capability: Capability, area_code: str) -> None:
-    """Refuse unless ``actor`` holds ``capability`` and ``area_code`` is inside their area."""
-    if not actor.can(capability) or not actor.area_id or not area_code.startswith(actor.area_id):
-        raise PermissionDenied(_("You may not change records outside your area."))
+def ensure_allowed(
+    actor: User, capability: Capability, area_code: str, message: str | None = None
+) -> None:
+    """Refuse unless ``actor`` holds ``capability`` and ``area_code`` is inside their area;
+    ``message`` says why in the words of the action refused."""
+    if (
+        not actor.is_authenticated
+        or not actor.can(capability)
+        or not actor.area_id
+        or not area_code.startswith(actor.area_id)
+    ):
+        raise PermissionDenied(message or _("You may not change records outside your area."))
 
 
 def _snapshot(obj: Any, fields: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
