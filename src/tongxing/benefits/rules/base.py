@@ -7,6 +7,7 @@ an explanation; the explanation therefore cannot disagree with the payment.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,7 +64,7 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Benefit:
+class Benefit(abc.ABC):
     code: str
     name: str | Promise
     description: str | Promise
@@ -72,12 +73,13 @@ class Benefit:
     # Shown on the explanation beside the conditions: facts the amount depends on.
     amount_facts: tuple[str, ...] = field(default=())
 
+    @abc.abstractmethod
     def conditions(self, f: ir.Table, p: Params) -> list[Condition]:
-        raise NotImplementedError
+        """The named tests a person must pass, in the order they are explained."""
 
+    @abc.abstractmethod
     def amount(self, f: ir.Table, p: Params) -> ir.IntegerValue:
         """The amount in fen for one payment, where every condition holds."""
-        raise NotImplementedError
 
 
 def payment_month(key: str, p: Params) -> Condition:
