@@ -30,8 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# The PostgreSQL server and its helpers are the demo-generation benchmark's, not a copy.
+from demo_generation import PG_SERVER, _pg_admin, pg_reachable
+
 ROOT = Path(__file__).resolve().parents[1]
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BENCH_DIR = ROOT / "var" / "bench"
 
 
@@ -209,23 +211,6 @@ def run_once(backend: str, rows: int, file_format: str) -> dict[str, float]:
         if database:
             _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         shutil.rmtree(var_dir, ignore_errors=True)
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as conn:
-        conn.execute(sql)
-
-
-def pg_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3):
-            return True
-    except Exception:
-        return False
 
 
 def main() -> None:
