@@ -24,7 +24,7 @@ from django.utils import translation
 from tongxing.benefits.models import PayrollBatch, PayrollLine
 from tongxing.benefits.rules import BY_CODE
 from tongxing.benefits.rules.base import PAYS_PERSON
-from tongxing.core.spreadsheet import neutralise
+from tongxing.core.exports import neutralise
 
 HEADERS = ("序号", "姓名", "身份证号", "开户银行", "账号", "金额", "补贴项目", "所属月份", "乡镇")
 
