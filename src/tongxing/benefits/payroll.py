@@ -44,7 +44,7 @@ from tongxing.benefits.models import (
 from tongxing.benefits.parameters import ParameterSet
 from tongxing.core import audit
 from tongxing.core.arrowio import fetch_arrow
-from tongxing.core.bulk import BulkInserter
+from tongxing.core.bulk import BulkInserter, copy_arrow
 from tongxing.core.models import AuditAction
 
 PAY_FROM_APPLICATION_MONTH = "subsidies.pay_from_application_month"
@@ -432,6 +432,7 @@ def write(batch: PayrollBatch, prepared: Prepared, progress: Progress = _no_prog
         )
 
 
+FEN = Decimal("0.01")
 STAGING_COLUMNS = "person_id, benefit, kind, for_month, amount, township, village, grade"
 LINE_COLUMNS = (
     "batch_id, person_id, benefit, kind, for_month, amount, township, village, grade, "
@@ -439,22 +440,29 @@ LINE_COLUMNS = (
 )
 
 
+def _staging_table(lines: pa.Table) -> pa.Table:
+    """The lines in the staging table's columns and database types, computed in Arrow."""
+    return pa.table(
+        {
+            "person_id": lines["person_id"],
+            "benefit": lines["benefit"],
+            "kind": lines["kind"],
+            "for_month": lines["for_month"].cast(pa.date32()),
+            "amount": pc.multiply(
+                lines["amount_fen"].cast(pa.decimal128(19, 0)), pa.scalar(FEN, pa.decimal128(3, 2))
+            ).cast(pa.decimal128(10, 2)),
+            "township": lines["township"],
+            "village": lines["village"],
+            "grade": lines["grade"],
+        }
+    )
+
+
 def _insert_lines(batch_id: int, lines: pa.Table) -> None:
     """The lines, with each payee's name, ID and account joined in from the registry as
     ciphertext, in one set-based statement from a staging table: no model instance, no
     per-row conversion, no second pass to fill the payee columns."""
-    columns = lines.to_pydict()
-    rows = zip(
-        columns["person_id"],
-        columns["benefit"],
-        columns["kind"],
-        [month.isoformat() for month in columns["for_month"]],
-        [f"{fen / 100:.2f}" for fen in columns["amount_fen"]],
-        columns["township"],
-        columns["village"],
-        columns["grade"],
-        strict=True,
-    )
+    staging = _staging_table(lines)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A second preparation in the same transaction finds the first one's table.
@@ -464,19 +472,30 @@ def _insert_lines(batch_id: int, lines: pa.Table) -> None:
                 "for_month date, amount numeric(10, 2), township text, village text, "
                 "grade smallint) ON COMMIT DROP"
             )
-            with cursor.cursor.copy(f"COPY payroll_staging ({STAGING_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            copy_arrow("payroll_staging", staging)
         else:
             cursor.execute("DROP TABLE IF EXISTS temp.payroll_staging")
             cursor.execute(
                 "CREATE TEMP TABLE payroll_staging (person_id integer, benefit text, kind text, "
                 "for_month text, amount text, township text, village text, grade integer)"
             )
+            columns = staging.to_pydict()
             cursor.executemany(
                 f"INSERT INTO payroll_staging ({STAGING_COLUMNS}) "  # noqa: S608
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                list(rows),
+                list(
+                    zip(
+                        columns["person_id"],
+                        columns["benefit"],
+                        columns["kind"],
+                        [month.isoformat() for month in columns["for_month"]],
+                        [str(amount) for amount in columns["amount"]],
+                        columns["township"],
+                        columns["village"],
+                        columns["grade"],
+                        strict=True,
+                    )
+                ),
             )
         # In the order the files and pages read them, so a batch's rows sit together.
         cursor.execute(
