@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext as gnu_gettext
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,28 +185,30 @@ def test_the_login_page_is_in_english_when_chosen():
 
 
 def test_every_string_in_the_code_is_in_the_catalog(po_entries, tmp_path, settings):
-    """makemessages run into a scratch copy finds no string the catalog lacks: a new
-    string added without ``make messages`` would otherwise show in English."""
+    """makemessages run over a scratch copy of the sources finds no string the catalog
+    lacks: a new string added without ``make messages`` would otherwise show in English.
+
+    The copy matters: makemessages writes into any ``locale`` folder it finds beside the
+    sources, whatever LOCALE_PATHS says, so run over the real tree it would quietly add
+    the missing strings to the real catalog and then find nothing missing."""
     from django.core.management import call_command
 
-    scratch = tmp_path / "zh_Hans" / "LC_MESSAGES"
-    scratch.mkdir(parents=True)
-    (scratch / "django.po").write_bytes(PO_FILE.read_bytes())
-    settings.LOCALE_PATHS = [tmp_path]
-    root = Path(settings.BASE_DIR).parents[1]
+    sources = tmp_path / "src" / "tongxing"
+    shutil.copytree(
+        Path(settings.BASE_DIR),
+        sources,
+        ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static", "migrations"),
+    )
+    scratch_po = sources / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    settings.LOCALE_PATHS = [sources / "locale"]
     cwd = Path.cwd()
     try:
-        os.chdir(root)
-        call_command(
-            "makemessages",
-            locale=["zh_Hans"],
-            ignore_patterns=[".venv/*", "tests/*", "benchmarks/*", "var/*"],
-            no_obsolete=True,
-            verbosity=0,
-        )
+        os.chdir(tmp_path)
+        call_command("makemessages", locale=["zh_Hans"], no_obsolete=True, verbosity=0)
     finally:
         os.chdir(cwd)
     known = {(e.msgctxt, e.msgid) for e in po_entries}
-    extracted = {(e.msgctxt, e.msgid) for e in parse_po(scratch / "django.po") if e.msgid}
+    extracted = {(e.msgctxt, e.msgid) for e in parse_po(scratch_po) if e.msgid}
+    assert len(extracted) > 100, "makemessages extracted nothing: is the copy complete?"
     missing = sorted(msgid for _, msgid in extracted - known)
     assert not missing, "run make messages and translate:\n" + "\n".join(missing[:40])
