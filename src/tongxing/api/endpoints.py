@@ -337,6 +337,7 @@ def submit_list(
     response={200: CertificateOut, 400: Refusal, **REFUSALS},
     url_name="check_certificate",
     summary="Check a disability certificate",
+    exclude_none=True,  # what the purpose does not show is absent, not null
 )
 def check_certificate(request: HttpRequest, payload: CertificateQuery) -> Any:
     """Is there a valid certificate for this ID number in the token's area today? Only
