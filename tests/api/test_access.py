@@ -97,7 +97,7 @@ def test_every_call_is_logged_without_personal_data(api_client, token_for, holde
     calls = list(ApiCall.objects.order_by("id").values())
     assert [(c["endpoint"], c["purpose"], c["status"], c["outcome"]) for c in calls] == [
         ("check_certificate", "certificate.hospital_fee", 200, "ok"),
-        ("check_certificate", "certificate.hospital_fee", 422, "bad_id_number"),
+        ("check_certificate", "certificate.hospital_fee", 422, "invalid"),
     ]
     assert AuditEvent.objects.filter(source__startswith="api:").count() == 1
     logged = repr(calls) + repr(list(AuditEvent.objects.filter(source__startswith="api:").values()))

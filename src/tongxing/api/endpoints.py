@@ -239,7 +239,9 @@ class ListOut(Schema):
 
 
 class CertificateQuery(Strict):
-    id_number: str = Field(min_length=1, max_length=40)
+    id_number: str = Field(
+        pattern=r"^[0-9]{17}[0-9X]$", description="The 18-character resident ID number."
+    )
     reference_id: str | None = Field(
         None, max_length=64, description="Your own reference, echoed back; not stored."
     )
