@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
@@ -35,6 +36,7 @@ from tongxing.registry.queries import persons_for
 
 TOKEN_OBJECT = "api.token"
 TOKEN_PREFIX = "txk_"
+DEMO_PREFIX = "txk_DEMO-ONLY"
 MAX_TOKEN_DAYS = 2 * 366
 MAX_RATE = 600
 
@@ -60,10 +62,14 @@ def create_token(
     expires_on: dt.date,
     rate_per_minute: int,
     today: dt.date,
+    demo_secret: str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for ``account``; returns it with the raw token, which is not kept and
-    cannot be shown again."""
+    cannot be shown again. ``demo_secret`` fixes the token for the demo's published curl
+    example and is refused unless DEBUG is on (the demo's own condition)."""
     ensure_may_manage(actor)
+    if demo_secret is not None and (not settings.DEBUG or not demo_secret.startswith(DEMO_PREFIX)):
+        raise PermissionDenied("A fixed token is only for the demo, with DEBUG on.")
     errors: dict[str, str] = {}
     spec = PURPOSES.get(purpose)
     if spec is None:
@@ -87,7 +93,7 @@ def create_token(
         errors["name"] = _("Name the client, for example the company and its system.")
     if errors:
         raise ValidationError(errors)
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw = demo_secret or TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.make_aware(
         dt.datetime.combine(expires_on + dt.timedelta(days=1), dt.time.min)
     )
