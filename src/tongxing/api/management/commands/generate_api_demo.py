@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         if holder is None:
             self.stdout.write("  No demo person with a valid certificate to check.")
             return
-        body = '{"id_number": "%s"}' % holder.id_number
+        body = json.dumps({"id_number": holder.id_number})
         self.stdout.write(
             "  Check a (synthetic) demo person's certificate:\n"
             "  curl -s -X POST http://127.0.0.1:8000/api/v1/certificates/check \\\n"
