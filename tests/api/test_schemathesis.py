@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,7 +28,18 @@ PURPOSES = {
 
 
 @pytest.fixture
-def tokens(city, department) -> dict[str, str]:
+def keep_test_connection():
+    """Django closes the database connection after each WSGI request; the test's
+    transaction lives on it, so (like Django's test client) do not, during these calls."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(city, department, keep_test_connection) -> dict[str, str]:
     return {
         path: make_token(city, department, purpose, rate=600) for path, purpose in PURPOSES.items()
     }
