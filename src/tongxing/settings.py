@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "tongxing.surveys",
     "tongxing.employment",
     "tongxing.reconcile",
+    "ninja",  # serves the API docs page's own static files, no CDN
+    "tongxing.api",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tongxing.api.endpoints import api
+
 urlpatterns = [
     path("", include("tongxing.registry.urls")),
     path("accounts/", include("tongxing.accounts.urls")),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("surveys/", include("tongxing.surveys.urls")),
     path("employment/", include("tongxing.employment.urls")),
     path("reconcile/", include("tongxing.reconcile.urls")),
+    path("api/", api.urls),
+    path("api-clients/", include("tongxing.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

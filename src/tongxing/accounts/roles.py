@@ -50,6 +50,10 @@ class Capability(enum.Enum):
     RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
     RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
+    MANAGE_API_TOKENS = "manage_api_tokens"  # create and revoke department API tokens
+    SUBMIT_LISTS_BY_API = "submit_lists_by_api"  # a department sends its lists to the API
+    READ_FINDINGS_BY_API = "read_findings_by_api"  # a department reads findings it acts on
+    CHECK_CERTIFICATES = "check_certificates"  # is a certificate valid, for a stated purpose
 
 
 _REGISTRY_STAFF = {
@@ -128,9 +132,18 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PARAMETERS,
             Capability.MANAGE_PARAMETERS,
             Capability.IMPORT_REGISTRY,
+            Capability.MANAGE_API_TOKENS,
         }
     ),
-    Role.DEPARTMENT: frozenset(),
+    # Departments reach the federation only through API tokens, each for one purpose and
+    # area; these capabilities are what a token's purpose may ask of its department account.
+    Role.DEPARTMENT: frozenset(
+        {
+            Capability.SUBMIT_LISTS_BY_API,
+            Capability.READ_FINDINGS_BY_API,
+            Capability.CHECK_CERTIFICATES,
+        }
+    ),
     Role.PROVIDER: frozenset(),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
     Role.CITIZEN: frozenset(),

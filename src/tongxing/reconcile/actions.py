@@ -69,6 +69,21 @@ def upload_list(
     """Check the file against the kind's columns and store it whole, or raise
     :class:`ListRefused` with every problem and store nothing."""
     ensure_may_upload(actor)
+    return receive_list(actor, actor.area_id, kind, list_date, upload, today)
+
+
+def receive_list(
+    actor: User,
+    area_code: str,
+    kind: str,
+    list_date: dt.date,
+    upload: UploadedFile,
+    today: dt.date,
+    via: str = "",
+) -> DepartmentList:
+    """The checking and storing shared by :func:`upload_list` and the department API
+    (``api.actions.submit_list``); each of those checks its caller's right first, and
+    ``area_code`` is the area the list speaks for (the uploader's, or the API token's)."""
     spec = KINDS.get(kind)
     if spec is None:
         raise ValidationError({"kind": _("Choose the kind of list.")})
@@ -92,15 +107,18 @@ def upload_list(
     if not checked.accepted:
         raise ListRefused(checked)
     sha256 = digest.hexdigest()
-    earlier = DepartmentList.objects.filter(area_id=actor.area_id, kind=kind, sha256=sha256).first()
+    earlier = DepartmentList.objects.filter(area_id=area_code, kind=kind, sha256=sha256).first()
     if earlier is not None:
         raise ValidationError(
             {
-                "file": _("This file was already uploaded on %(day)s as the list of %(date)s.")
-                % {
-                    "day": f"{timezone.localtime(earlier.uploaded_at):%Y-%m-%d}",
-                    "date": earlier.list_date,
-                }
+                "file": ValidationError(
+                    _("This file was already uploaded on %(day)s as the list of %(date)s.")
+                    % {
+                        "day": f"{timezone.localtime(earlier.uploaded_at):%Y-%m-%d}",
+                        "date": earlier.list_date,
+                    },
+                    code="duplicate_list",
+                )
             }
         )
     with transaction.atomic():
@@ -108,7 +126,7 @@ def upload_list(
             kind=kind,
             department=spec.department,
             list_date=list_date,
-            area_id=actor.area_id,
+            area_id=area_code,
             uploaded_by=actor,
             original_name=(upload.name or "")[:200],
             sha256=sha256,
@@ -150,7 +168,10 @@ def upload_list(
             object_type=LIST_OBJECT,
             object_id=stored.pk,
             area_code=stored.area_id,
-            summary=(f"{kind} of {list_date}: {stored.rows_total} rows, sha256 {sha256[:16]}"),
+            summary=(
+                f"{kind} of {list_date}: {stored.rows_total} rows, sha256 {sha256[:16]}"
+                + (f" via {via}" if via else "")
+            ),
             source=stored.source,
         )
     return stored

@@ -1,0 +1,66 @@
+"""The department API token pages pass axe-core and reflow, in Chinese (and at 200 %
+text), in large text + high contrast and in English: the list with its form, the form's
+error summary, the new token shown once, and a token's page with its revoke form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.api.conftest import make_token
+from tests.browser.conftest import CHROMIUM, Session
+from tests.browser.test_accessibility import MODES, Case, check_page, submit, switch_mode
+from tongxing.api.models import ApiToken
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
+]
+
+
+def fail_create(session: Session) -> None:
+    session.page.fill("#id_area", "4401")
+    submit(session)
+    session.page.wait_for_selector("#error-summary")
+
+
+def create(session: Session) -> None:
+    page = session.page
+    page.fill("#id_name", "巴中公交 gate readers")
+    page.select_option("#id_account", label="department")
+    page.select_option("#id_purpose", "certificate.bus_ride")
+    page.fill("#id_expires_on", (timezone.localdate() + dt.timedelta(days=90)).isoformat())
+    submit(session)
+    page.wait_for_selector("#new-token")
+
+
+def fail_revoke(session: Session) -> None:
+    submit(session)
+    session.page.wait_for_selector("#error-summary")
+
+
+CASES = [
+    Case("API tokens", "city", "/api-clients/"),
+    Case("API tokens: refused form", "city", "/api-clients/", then=fail_create),
+    Case("API tokens: new token shown once", "city", "/api-clients/", then=create),
+    Case("API token", "city", "/api-clients/{token}/"),
+    Case("API token: refused revoke", "city", "/api-clients/{token}/", then=fail_revoke),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_api_token_page_is_accessible(case: Case, city, department, open_session):
+    make_token(city, department, "findings.deaths")
+    path = case.path.format(token=ApiToken.objects.get().pk)
+    session = open_session(city)
+    failures = []
+    for mode in MODES:
+        if mode != MODES[0]:
+            switch_mode(session, mode)
+        try:
+            check_page(session, case, path, mode)
+        except AssertionError as failure:
+            failures.append(f"--- {mode} ---\n{failure}")
+    assert not failures, "\n".join(failures)
