@@ -715,7 +715,7 @@ def add_plan_step(
         errors["action"] = _("Enter what is to be done.")
     if not owner.strip():
         errors["owner"] = _("Enter who does it.")
-    if due_date < plan.opened_at.date():
+    if due_date < timezone.localdate(plan.opened_at):
         errors["due_date"] = _("The step cannot be due before the plan was opened.")
     if errors:
         raise ValidationError(errors)
@@ -752,7 +752,7 @@ def record_step_progress(
         errors["note"] = _("This step is already done.")
     if not note.strip():
         errors["note"] = _("Enter what was done or found.")
-    if done_on is not None and not plan.opened_at.date() <= done_on <= today:
+    if done_on is not None and not timezone.localdate(plan.opened_at) <= done_on <= today:
         errors["done_on"] = _("Enter a day from the plan's opening to today.")
     if errors:
         raise ValidationError(errors)
@@ -799,7 +799,7 @@ def close_plan(
         errors["outcome"] = _("Choose one of the outcomes offered.")
     if not reason.strip():
         errors["reason"] = _("Enter why the plan is closed.")
-    if not plan.opened_at.date() <= closed_on <= today:
+    if not timezone.localdate(plan.opened_at) <= closed_on <= today:
         errors["closed_on"] = _("Enter a day from the plan's opening to today.")
     if errors:
         raise ValidationError(errors)

@@ -463,12 +463,14 @@ def plan_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = queries.get_plan_for_user(request.user, pk)
     post = request.POST if request.method == "POST" else {}
-    step_form = forms.StepForm(post if "action" in post else None, prefix="step")
-    progress_form = forms.ProgressForm(post if "step" in post else None)
-    close_form = forms.ClosePlanForm(post if "outcome" in post else None, prefix="close")
+    step_form = forms.StepForm(post if "step-action" in post else None, prefix="step")
+    progress_form = forms.ProgressForm(post if "note" in post else None)
+    close_form = forms.ClosePlanForm(post if "close-outcome" in post else None, prefix="close")
     if request.method == "POST":
         require(request.user, Capability.RECORD_EMPLOYMENT)
-        bound = next(f for f in (step_form, progress_form, close_form) if f.is_bound)
+        bound = next((f for f in (step_form, progress_form, close_form) if f.is_bound), None)
+        if bound is None:
+            return redirect("employment:plan_detail", pk=pk)
         if bound.is_valid():
             data = bound.cleaned_data
             try:
