@@ -168,7 +168,10 @@ def test_a_household_plan_closes_with_the_reason_when_a_member_is_placed_and_the
     assert plan.household_id == head.household_id
     actions.add_plan_step(village, plan, action="技能培训", owner="王专职", due_date=TODAY)
     listed = queries.zero_employment(village, area, TODAY)
-    assert listed.total == 2
+    assert (listed.total, listed.planned) == (2, 1)
+    township = queries.zero_employment(county, area.parent, TODAY)
+    row = next(r for r in township.by_sub_area if r["area"].code == factories.VILLAGE)
+    assert (row["count"], row["planned"]) == (2, 1)
     plans = {row["members"][0].name: row["plan"] for row in listed.households}
     assert plans["乙"] is None
     assert (plans["甲"].pk, plans["甲"].steps_total, plans["甲"].steps_done) == (plan.pk, 1, 0)
@@ -185,7 +188,8 @@ def test_a_household_plan_closes_with_the_reason_when_a_member_is_placed_and_the
         plan.close_reason == f"甲 recorded as employed (Quota placement (按比例就业)) from {TODAY}."
     )
     assert plan.events.last().actor == county
-    assert queries.zero_employment(village, area, TODAY).total == 1
+    after = queries.zero_employment(village, area, TODAY)
+    assert (after.total, after.planned) == (1, 0)
     # Off the list now: a new plan for the household is refused, nothing written.
     before = plan_state()
     with pytest.raises(ValidationError, match="not on the zero-employment list"):

@@ -295,6 +295,7 @@ class ZeroEmployment:
     total: int
     by_sub_area: list[dict[str, Any]]
     households: list[dict[str, Any]]
+    planned: int = 0  # of ``total``, the households with an open plan
 
 
 def zero_employment(
@@ -319,11 +320,39 @@ def zero_employment(
     con = ibis.duckdb.connect()
     child = CHILD_LEVEL.get(area.level)
     width = CODE_LENGTH[child] if child else len(area.code)
-    counts = homes.group_by(sub=homes.area.substr(0, width)).aggregate(n=homes.household.count())
-    by_code = {row["sub"]: row["n"] for row in con.to_pyarrow(counts).to_pylist()}
+    # Households with an open plan, joined to the list: a plan whose household left the
+    # list for another reason (a member turned 60) is not counted as covering one.
+    planned = ibis.memtable(
+        pa.table(
+            {
+                "household": pa.array(
+                    [
+                        h or -p
+                        for h, p in EmploymentPlan.objects.filter(
+                            prefix_q("person__area_id", area.code),
+                            kind=PlanKind.HOUSEHOLD,
+                            status=PlanStatus.OPEN,
+                        ).values_list("household_id", "person_id")
+                    ],
+                    pa.int64(),
+                )
+            }
+        )
+    )
+    with_plan = homes.left_join(planned.distinct(), "household")
+    counts = with_plan.group_by(sub=with_plan.area.substr(0, width)).aggregate(
+        n=with_plan.household.count(), planned=with_plan.household_right.count()
+    )
+    rows = con.to_pyarrow(counts).to_pylist()
+    by_code = {row["sub"]: row["n"] for row in rows}
+    planned_by_code = {row["sub"]: row["planned"] for row in rows}
     by_sub_area = (
         [
-            {"area": sub, "count": by_code.get(sub.code, 0)}
+            {
+                "area": sub,
+                "count": by_code.get(sub.code, 0),
+                "planned": planned_by_code.get(sub.code, 0),
+            }
             for sub in Area.objects.filter(parent=area).order_by("code")
         ]
         if child
@@ -347,7 +376,14 @@ def zero_employment(
             for k in sorted(keys)
             if k < 0 and -k in alone
         ]
-    return ZeroEmployment(area, day, sum(by_code.values()), by_sub_area, households)
+    return ZeroEmployment(
+        area,
+        day,
+        sum(by_code.values()),
+        by_sub_area,
+        households,
+        sum(planned_by_code.values()),
+    )
 
 
 def area_for(user: User, code: str | None, capability: Capability) -> Area:
