@@ -244,9 +244,10 @@ class DemoPlansReport:
 
 
 def generate_plans_demo(today: dt.date | None = None) -> DemoPlansReport:
-    """Through the real actions, as the demo officers: plans for three zero-employment
-    households of the demo village whose members seek work (so the 包装 post ranks them
-    and placing one closes its plan and shrinks the list), two school leavers reported by
+    """Through the real actions, as the demo officers: plans for up to three
+    zero-employment households of the demo village whose members the 包装 post ranks among
+    its first twenty seekers for the county officer (placing one closes its plan and
+    shrinks the list), two school leavers reported by
     the education department (one given a plan), a public welfare post, a post-subsidy
     application for the reviewer to decide, and one acknowledged unemployment warning.
 
@@ -256,7 +257,7 @@ def generate_plans_demo(today: dt.date | None = None) -> DemoPlansReport:
     1 July of the reference year. Nothing is done if the welfare post exists; the demo
     officers must exist (``prepare_demo`` creates them first)."""
     from tongxing.accounts.models import User
-    from tongxing.employment import actions, queries
+    from tongxing.employment import actions, matching, queries
     from tongxing.registry.models import PersonFact
 
     if JobPost.objects.filter(title=WELFARE_TITLE).exists():
@@ -287,19 +288,16 @@ def generate_plans_demo(today: dt.date | None = None) -> DemoPlansReport:
             ),
         )
         keys = queries.zero_employment_keys(DEMO_VILLAGE, today)
-        seekers = (
-            Person.objects.filter(
-                area_id=DEMO_VILLAGE,
-                household_id__in=[k for k in keys if k > 0],
-                employment_statuses__status=WorkStatus.SEEKING,
-                employment_statuses__end_date__isnull=True,
-            )
-            .order_by("household_id", "id")
-            .distinct()
-        )
+        # Households of the seekers the 包装 post ranks highest for the county officer, so
+        # the one the officer places in the demo is on the first screen of candidates.
+        packing = JobPost.objects.get(title="包装", employer__credit_code__in=_demo_codes())
+        ranked = [c.person_id for c in matching.candidates(packing, "511902", today)]
+        by_id = Person.objects.in_bulk(ranked)
         homes: dict[int, Person] = {}
-        for person in seekers:
-            homes.setdefault(person.household_id, person)
+        for person_id in ranked:
+            person = by_id[person_id]
+            if person.area_id == DEMO_VILLAGE and actions.household_key(person) in keys:
+                homes.setdefault(actions.household_key(person), person)
             if len(homes) == 3:
                 break
         for person in homes.values():
