@@ -24,16 +24,6 @@ RECORDERS = {"village", "township", "county"}
 
 
 @pytest.fixture
-def as_role(request, client, db):
-    def login(role):
-        if role != "anonymous":
-            client.force_login(request.getfixturevalue(role))
-        return client
-
-    return login
-
-
-@pytest.fixture
 def records(village, county, employer):
     today = timezone.localdate()
     person = worker(village, name="赵六")
