@@ -228,6 +228,8 @@ def test_the_export_is_masked_and_logged_and_pages_follow_up_through_the_form(
         == 1
     )
     client.force_login(village)
+    person_page = client.get(f"/employment/persons/{seeker.pk}/").content.decode()
+    assert "Unemployment warning:</strong> Seeking work for a long time (since" in (person_page)
     page = client.get(f"/employment/warnings/{seeker.pk}/")
     assert page.status_code == 200
     # The page works on today's date: the crafted seeker (since 2025-01-01) is warned today too.

@@ -211,6 +211,7 @@ def person_employment(request: HttpRequest, pk: int) -> HttpResponse:
             "history": EmploymentStatus.objects.filter(person=person).select_related("employer"),
             "profile": profile,
             "plans": queries.plans_for(request.user).filter(person=person),
+            "warnings": queries.person_warnings(request.user, person, timezone.localdate()),
             "status_form": status_form,
             "profile_form": profile_form,
             "can_record": can_record,
