@@ -62,6 +62,7 @@ bench: install-test
 	$(BIN)/python benchmarks/payroll.py
 	$(BIN)/python benchmarks/import.py
 	$(BIN)/python benchmarks/quota.py
+	$(BIN)/python benchmarks/unemployment_warning.py
 	$(BIN)/python benchmarks/reconcile.py
 
 clean:

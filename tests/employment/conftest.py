@@ -62,3 +62,15 @@ def declaration(county, employer, village):
 def client(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # assertions read the English text
     return client
+
+
+@pytest.fixture
+def as_role(request, client, db):
+    """The test client signed in as a role of the cast ("anonymous": not signed in)."""
+
+    def login(role):
+        if role != "anonymous":
+            client.force_login(request.getfixturevalue(role))
+        return client
+
+    return login

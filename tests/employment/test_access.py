@@ -44,16 +44,6 @@ def expected(role: str, allowed: set[str], *, scoped: bool = True) -> int:
 
 
 @pytest.fixture
-def as_role(request, client, db):
-    def login(role):
-        if role != "anonymous":
-            client.force_login(request.getfixturevalue(role))
-        return client
-
-    return login
-
-
-@pytest.fixture
 def records(declaration, village, county):
     post = actions.create_job_post(
         county,

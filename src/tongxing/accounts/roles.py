@@ -46,6 +46,7 @@ class Capability(enum.Enum):
     RECORD_EMPLOYMENT = "record_employment"  # record a person's employment status and wishes
     VIEW_EMPLOYERS = "view_employers"  # employers, their quota declarations and the fund
     MANAGE_EMPLOYERS = "manage_employers"  # register employers, enter their declarations
+    DECIDE_EMPLOYER_SUBSIDIES = "decide_employer_subsidies"  # approve or refuse them
     UPLOAD_DEPARTMENT_LISTS = "upload_department_lists"  # lists from partner departments
     RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
@@ -90,7 +91,11 @@ _FIELD_STAFF = _SURVEY_STAFF | {Capability.CONDUCT_SURVEY, Capability.HOME_VISIT
 # who meet the persons, record their status. The quota and the fund (残保金) are verified
 # by the county and city federations, so employers and declarations are theirs.
 _EMPLOYMENT_FIELD = {Capability.VIEW_EMPLOYMENT, Capability.RECORD_EMPLOYMENT}
-_EMPLOYERS = {Capability.VIEW_EMPLOYERS, Capability.MANAGE_EMPLOYERS}
+_EMPLOYERS = {
+    Capability.VIEW_EMPLOYERS,
+    Capability.MANAGE_EMPLOYERS,
+    Capability.DECIDE_EMPLOYER_SUBSIDIES,
+}
 # Findings are followed up where the person lives, so every staff level works its area's
 # worklist; department lists arrive at the county or city federation, which compares them.
 _WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}

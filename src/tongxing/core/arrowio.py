@@ -88,6 +88,14 @@ def _through_adbc(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Tabl
         sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
     else:
         sql = _PLACEHOLDER.sub("?", sql)
+        # The ADBC driver brings its own copy of SQLite, which does not see the pages this
+        # process's Django connection committed to the write-ahead log: without moving them
+        # into the database file first, a page showed the state before its own process's
+        # last write (a placement did not shrink the zero-employment list) until Django's
+        # persistent connection was closed. PASSIVE never waits for other connections.
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
     try:
         with adbc.cursor() as cursor:
             cursor.execute(sql, list(params))

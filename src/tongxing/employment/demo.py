@@ -70,9 +70,7 @@ def _working_age(person: Person, day: dt.date) -> bool:
 
 @transaction.atomic
 def generate_employment_demo(seed: int = 2025) -> DemoEmploymentReport:
-    codes = [
-        make_credit_code("511902", i, "11" if e[3] else "91") for i, e in enumerate(EMPLOYERS, 1)
-    ]
+    codes = _demo_codes()
     if Employer.objects.filter(credit_code__in=codes).exists():
         return DemoEmploymentReport(created=False)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -228,3 +226,156 @@ def generate_employment_demo(seed: int = 2025) -> DemoEmploymentReport:
     ]
     audit.record_many(events)
     return DemoEmploymentReport(len(employers), len(declarations), len(statuses))
+
+
+# --- plans, welfare post, subsidy application and warning follow-ups ------------------------
+
+DEMO_VILLAGE = "511902001001"
+WELFARE_TITLE = "社区助残协管员（演示）"
+
+
+@dataclass
+class DemoPlansReport:
+    household_plans: int = 0
+    graduate_plans: int = 0
+    school_leavers: int = 0
+    follow_ups: int = 0
+    created: bool = True
+
+
+def generate_plans_demo(today: dt.date | None = None) -> DemoPlansReport:
+    """Through the real actions, as the demo officers: plans for up to three
+    zero-employment households of the demo village whose members the 包装 post ranks among
+    its first twenty seekers for the county officer (placing one closes its plan and
+    shrinks the list), two school leavers reported by
+    the education department (one given a plan), a public welfare post, a post-subsidy
+    application for the reviewer to decide, and one acknowledged unemployment warning.
+
+    Plans and warnings are dated on the real ``today``, because the pages list them as of
+    today; which persons are chosen is fixed (lowest ids). Assumptions: the school leavers
+    are the two youngest persons of working age in the village, who left college on
+    1 July of the reference year. Nothing is done if the welfare post exists; the demo
+    officers must exist (``prepare_demo`` creates them first)."""
+    from tongxing.accounts.models import User
+    from tongxing.employment import actions, matching, queries
+    from tongxing.registry.models import PersonFact
+
+    if JobPost.objects.filter(title=WELFARE_TITLE).exists():
+        return DemoPlansReport(created=False)
+    users = User.objects.in_bulk(["village", "county", "county_reviewer"], field_name="username")
+    if len(users) < 3 or not Employer.objects.filter(credit_code__in=_demo_codes()).exists():
+        return DemoPlansReport(created=False)
+    village, county = users["village"], users["county"]
+    today = today or timezone.localdate()
+    report = DemoPlansReport()
+    with transaction.atomic():
+        employers = {
+            e.name: e for e in Employer.objects.filter(credit_code__in=_demo_codes()).order_by("id")
+        }
+        office = employers[EMPLOYERS[0][0]]
+        actions.create_job_post(
+            county,
+            office,
+            actions.PostData(
+                title=WELFARE_TITLE,
+                area=office.area,
+                duties="社区残疾人信息核查、上门联络（演示）",
+                kind="welfare",
+                paid_by="就业补助资金（演示）",
+                term_start=REFERENCE_DATE.replace(month=1, day=1),
+                term_end=REFERENCE_DATE.replace(year=REFERENCE_DATE.year + 1),
+                places=2,
+            ),
+        )
+        keys = queries.zero_employment_keys(DEMO_VILLAGE, today)
+        # Households of the seekers the 包装 post ranks highest for the county officer, so
+        # the one the officer places in the demo is on the first screen of candidates.
+        packing = JobPost.objects.get(title="包装", employer__credit_code__in=_demo_codes())
+        ranked = [c.person_id for c in matching.candidates(packing, "511902", today)]
+        by_id = Person.objects.in_bulk(ranked)
+        homes: dict[int, Person] = {}
+        for person_id in ranked:
+            person = by_id[person_id]
+            if person.area_id == DEMO_VILLAGE and actions.household_key(person) in keys:
+                homes.setdefault(actions.household_key(person), person)
+            if len(homes) == 3:
+                break
+        for person in homes.values():
+            plan = actions.open_household_plan(
+                village, person, goal="家庭至少一人稳定就业（演示）", today=today
+            )
+            actions.add_plan_step(
+                village, plan, action="上门了解就业意愿和能力", owner="王专职", due_date=today
+            )
+            actions.add_plan_step(
+                village,
+                plan,
+                action="推荐到秦巴食品包装岗位",
+                owner="巴州区残联就业服务中心",
+                due_date=today + dt.timedelta(days=30),
+            )
+            report.household_plans += 1
+        young = [
+            p
+            for p in Person.objects.filter(
+                area_id=DEMO_VILLAGE, status=PersonStatus.ACTIVE
+            ).order_by("-birth_date", "id")[:40]
+            if _working_age(p, today) and not p.employment_statuses.exists()
+        ][:2]
+        left = REFERENCE_DATE.replace(month=7, day=1)
+        for person in young:
+            PersonFact.objects.create(
+                person=person,
+                kind="school",
+                level="higher",
+                start_date=left.replace(year=left.year - 3, month=9),
+                end_date=left,
+                source=DEMO_SOURCE,
+            )
+            report.school_leavers += 1
+        if young:
+            plan = actions.open_graduate_plan(
+                village,
+                young[0],
+                goal="毕业一年内实现就业（一人一策，演示）",
+                school_level="higher",
+                left_school_on=left,
+                today=today,
+            )
+            actions.add_plan_step(
+                village, plan, action="参加电商技能培训", owner="巴州区残联", due_date=today
+            )
+            report.graduate_plans += 1
+        quota = EmploymentStatus.objects.filter(
+            employer=employers[EMPLOYERS[2][0]], status=WorkStatus.EMPLOYED
+        ).first()
+        if quota is not None:
+            actions.apply_for_subsidy(
+                county,
+                quota.employer,
+                kind="post",
+                person=quota.person,
+                period_start=REFERENCE_DATE.replace(month=1, day=1),
+                period_end=REFERENCE_DATE.replace(month=6, day=30),
+                amount_claimed=Decimal("2400.00"),
+            )
+        warned = queries.unemployment_warnings(village, village.area, today)
+        if warned.rows:
+            row = warned.rows[0]
+            actions.follow_up_warning(
+                village,
+                row.person,
+                reason=row.reason,
+                since=row.since,
+                action="acknowledged",
+                note="已电话联系（演示）",
+                today=today,
+            )
+            report.follow_ups += 1
+    return report
+
+
+def _demo_codes() -> list[str]:
+    return [
+        make_credit_code("511902", i, "11" if e[3] else "91") for i, e in enumerate(EMPLOYERS, 1)
+    ]

@@ -7,15 +7,20 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxing.areas.models import AreaLevel
 from tongxing.employment.models import (
+    GRADUATE_LEVELS,
     Accessibility,
     Employer,
     EmploymentForm,
     EnrolmentStatus,
+    PlanOutcome,
+    PostKind,
     Skill,
+    SubsidyKind,
+    WarningAction,
     WorkStatus,
 )
 from tongxing.registry.forms import CHOOSE, DATE_WIDGET, AreaField, area_choices
-from tongxing.registry.models import Category
+from tongxing.registry.models import Category, SchoolLevel
 
 
 class EmployerForm(forms.Form):
@@ -115,6 +120,24 @@ class PostForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     places = forms.IntegerField(label=_("Places"), min_value=1, max_value=999, initial=1)
+    kind = forms.ChoiceField(
+        label=_("Kind of post"),
+        choices=PostKind.choices,
+        initial=PostKind.REGULAR,
+        widget=forms.RadioSelect,
+    )
+    paid_by = forms.CharField(
+        label=_("Paid by (public welfare posts)"),
+        max_length=100,
+        required=False,
+        help_text=_("The body or fund that pays the wage, e.g. the employment subsidy fund."),
+    )
+    term_start = forms.DateField(
+        label=_("Term from (public welfare posts)"), required=False, widget=DATE_WIDGET
+    )
+    term_end = forms.DateField(
+        label=_("Term until (public welfare posts)"), required=False, widget=DATE_WIDGET
+    )
 
     def __init__(self, *args, prefix_code: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -181,3 +204,100 @@ class FollowUpForm(forms.Form):
         choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
     )
+
+
+class GraduatePlanForm(forms.Form):
+    goal = forms.CharField(
+        label=_("Goal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    school_level = forms.ChoiceField(
+        label=_("School left"),
+        choices=[CHOOSE, *[(level, SchoolLevel(level).label) for level in GRADUATE_LEVELS]],
+    )
+    left_school_on = forms.DateField(label=_("Left school on"), widget=DATE_WIDGET)
+
+
+class HouseholdPlanForm(forms.Form):
+    goal = forms.CharField(
+        label=_("Goal"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The target is at least one member of the household in work."),
+    )
+
+
+class StepForm(forms.Form):
+    action = forms.CharField(label=_("What is to be done"), max_length=200)
+    owner = forms.CharField(label=_("Who does it"), max_length=100)
+    due_date = forms.DateField(label=_("Due by"), widget=DATE_WIDGET)
+
+
+class ProgressForm(forms.Form):
+    step = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Progress"), max_length=2000)
+    done_on = forms.DateField(
+        label=_("Done on (leave empty if not yet done)"), required=False, widget=DATE_WIDGET
+    )
+
+
+class ClosePlanForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[CHOOSE, *PlanOutcome.choices])
+    reason = forms.CharField(
+        label=_("Reason for closing"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    closed_on = forms.DateField(label=_("Closed on"), widget=DATE_WIDGET)
+
+
+class SubsidyForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Subsidy"), choices=[CHOOSE, *SubsidyKind.choices])
+    id_number = forms.CharField(
+        label=_("Resident ID number of the disabled employee (post and insurance subsidies)"),
+        max_length=30,
+        required=False,
+    )
+    period_start = forms.DateField(label=_("Period from"), widget=DATE_WIDGET)
+    period_end = forms.DateField(label=_("Period until"), widget=DATE_WIDGET)
+    amount_claimed = forms.DecimalField(
+        label=_("Amount claimed (yuan)"), max_digits=12, decimal_places=2
+    )
+    description = forms.CharField(
+        label=_("What is asked for (required for a workplace adaptation)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        coerce=lambda value: value == "approve",
+        widget=forms.RadioSelect,
+    )
+    amount = forms.DecimalField(
+        label=_("Amount approved (yuan)"), max_digits=12, decimal_places=2, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason or basis"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when refusing, and when no verified standard is in force."),
+    )
+
+
+class WarningFollowUpForm(forms.Form):
+    warning = forms.ChoiceField(label=_("Warning"))
+    action = forms.ChoiceField(
+        label=_("Follow-up"), choices=WarningAction.choices, widget=forms.RadioSelect
+    )
+    course = forms.ModelChoiceField(label=_("Course"), queryset=None, required=False)
+    post = forms.ModelChoiceField(label=_("Job post"), queryset=None, required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+    def __init__(self, *args, warnings, courses, posts, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["warning"].choices = warnings
+        self.fields["course"].queryset = courses
+        self.fields["post"].queryset = posts

@@ -5,7 +5,9 @@ Points, chosen to put place and fit first (an assumption to tune with the office
 lives inside the post's area 3, same township 2, same county 1; disability category
 among those the post names 3; an accessibility feature that meets the disability 2
 (vision: screen-reader work; hearing: sign language; physical: step-free, 1 more for
-sitting work); the post's title in the person's wishes 2, in their abilities 2.
+sitting work); the post's title in the person's wishes 2, in their abilities 2. A public
+welfare post gives disabled persons priority (the plan, 三(三)): holding a certificate adds 4,
+more than any other single reason.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from tongxing.core.arrowio import fetch_arrow
-from tongxing.employment.models import Accessibility, JobPost, WorkStatus
+from tongxing.employment.models import Accessibility, JobPost, PostKind, WorkStatus
 
 VISION, HEARING, PHYSICAL = 1, 2, 4
 
@@ -80,6 +82,11 @@ def ranked(seekers: ir.Table, post: JobPost, day: dt.date, limit: int = 20) -> i
     title = post.title.strip()
     wish = ibis.ifelse(s.wishes.contains(title), 2, 0) if title else ibis.literal(0)
     ability = ibis.ifelse(s.abilities.contains(title), 2, 0) if title else ibis.literal(0)
+    priority = (
+        ibis.ifelse(s.category.notnull(), 4, 0)
+        if post.kind == PostKind.WELFARE
+        else ibis.literal(0)
+    )
     scored = s.select(
         person_id=s.person_id,
         category=s.category,
@@ -88,9 +95,15 @@ def ranked(seekers: ir.Table, post: JobPost, day: dt.date, limit: int = 20) -> i
         access=access,
         wish=wish,
         ability=ability,
+        priority=priority,
     )
     scored = scored.mutate(
-        score=scored.place + scored.category_points + scored.access + scored.wish + scored.ability
+        score=scored.place
+        + scored.category_points
+        + scored.access
+        + scored.wish
+        + scored.ability
+        + scored.priority
     )
     return scored.order_by([ibis.desc("score"), "person_id"]).limit(limit)
 
@@ -104,6 +117,8 @@ class Candidate:
 
 def _reasons(row: dict) -> list[str]:
     reasons = []
+    if row["priority"]:
+        reasons.append(_("priority for a disabled person (public welfare post)"))
     if row["place"]:
         reasons.append(
             {

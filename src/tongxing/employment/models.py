@@ -194,6 +194,11 @@ class Accessibility(models.TextChoices):
     FLEXIBLE_HOURS = "flexible_hours", _("Flexible hours")
 
 
+class PostKind(models.TextChoices):
+    REGULAR = "regular", _("Job post")
+    WELFARE = "welfare", _("Public welfare post (公益性岗位)")
+
+
 class JobPost(models.Model):
     """A vacancy an employer offers to disabled job seekers."""
 
@@ -209,6 +214,15 @@ class JobPost(models.Model):
     accessibility = models.JSONField(_("accessibility"), default=list, blank=True)
     suitable_categories = models.JSONField(_("suitable for"), default=list, blank=True)
     places = models.PositiveSmallIntegerField(_("places"), default=1)
+    # A public welfare post (公益性岗位) is created and paid for by a public body for a
+    # term; disabled persons have priority for it (the plan, 三(三)). Regular posts leave
+    # the three fields empty.
+    kind = models.CharField(
+        _("kind of post"), max_length=8, choices=PostKind.choices, default=PostKind.REGULAR
+    )
+    paid_by = models.CharField(_("paid by"), max_length=100, blank=True)
+    term_start = models.DateField(_("term from"), null=True, blank=True)
+    term_end = models.DateField(_("term until"), null=True, blank=True)
     created_at = models.DateTimeField(_("posted"))
 
     class Meta:
@@ -347,3 +361,288 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.course}"
+
+
+# --- plans: graduates' one person, one plan and zero-employment households' plans ----------
+
+
+class PlanKind(models.TextChoices):
+    GRADUATE = "graduate", _("Graduate: one person, one plan (一人一策)")
+    HOUSEHOLD = "household", _("Zero-employment household")
+
+
+# The schools whose leavers get a graduate plan (the registry's school-level codes).
+GRADUATE_LEVELS = ("junior", "senior", "higher")
+
+
+class PlanStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class PlanOutcome(models.TextChoices):
+    EMPLOYED = "employed", _("Employed")
+    FURTHER_STUDY = "further_study", _("Went on studying")
+    NOT_SEEKING = "not_seeking", _("No longer seeking work")
+    MOVED_AWAY = "moved_away", _("Moved away or died")
+    OTHER = "other", _("Other")
+
+
+class EmploymentPlan(models.Model):
+    """A plan to get a person (a graduate) or a household (at least one member) into work:
+    a goal, steps with owners and dates, and how it ended. Every change is a
+    :class:`PlanEvent`, so the plan's history reads in order."""
+
+    kind = models.CharField(_("kind of plan"), max_length=10, choices=PlanKind.choices)
+    # The graduate; for a household, the member the plan was opened for (its area and
+    # scope follow that person).
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    # Empty for a graduate and for a person who lives alone (a household of one).
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("household"),
+    )
+    goal = models.TextField(_("goal"))
+    school_level = models.CharField(_("school left"), max_length=10, blank=True)
+    left_school_on = models.DateField(_("left school on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=6, choices=PlanStatus.choices, default=PlanStatus.OPEN
+    )
+    outcome = models.CharField(_("outcome"), max_length=14, choices=PlanOutcome.choices, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    close_reason = models.TextField(_("reason for closing"), blank=True)
+    opened_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened"))
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("employment plan")
+        verbose_name_plural = _("employment plans")
+        constraints = [
+            # Double submits are harmless: one open plan of a kind per person and household.
+            models.UniqueConstraint(
+                fields=["kind", "person"],
+                condition=models.Q(status="open"),
+                name="one_open_plan_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(status="open", kind="household"),
+                name="one_open_plan_per_household",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", outcome="", closed_on__isnull=True)
+                | models.Q(status="closed", closed_on__isnull=False) & ~models.Q(outcome=""),
+                name="plan_closed_with_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+
+class PlanStep(models.Model):
+    """One action of a plan: what, who does it, by when, and what came of it."""
+
+    plan = models.ForeignKey(
+        EmploymentPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("plan")
+    )
+    action = models.CharField(_("action"), max_length=200)
+    owner = models.CharField(_("who does it"), max_length=100)
+    due_date = models.DateField(_("due by"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    progress = models.TextField(_("progress"), blank=True)
+
+    class Meta:
+        ordering = ["plan_id", "due_date", "id"]
+        verbose_name = _("plan step")
+        verbose_name_plural = _("plan steps")
+
+    def __str__(self) -> str:
+        return self.action
+
+    def overdue_on(self, day: dt.date) -> bool:
+        return self.done_on is None and self.due_date < day
+
+
+class PlanEventKind(models.TextChoices):
+    OPENED = "opened", _("Plan opened")
+    STEP_ADDED = "step_added", _("Step added")
+    PROGRESS = "progress", _("Progress recorded")
+    STEP_DONE = "step_done", _("Step done")
+    CLOSED = "closed", _("Plan closed")
+
+
+class PlanEvent(models.Model):
+    plan = models.ForeignKey(
+        EmploymentPlan, on_delete=models.CASCADE, related_name="events", verbose_name=_("plan")
+    )
+    step = models.ForeignKey(
+        PlanStep, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("what happened"), max_length=10, choices=PlanEventKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["plan_id", "at", "id"]
+        verbose_name = _("plan event")
+        verbose_name_plural = _("plan events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+# --- employer subsidies ---------------------------------------------------------------------
+
+
+class SubsidyKind(models.TextChoices):
+    POST = "post", _("Post subsidy (岗位补贴)")
+    SOCIAL_INSURANCE = "insurance", _("Social insurance subsidy (社会保险补贴)")
+    FACILITY = "facility", _("Workplace adaptation (无障碍设施改造)")
+
+
+class SubsidyStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class SubsidyApplication(models.Model):
+    """An employer's application for a subsidy, decided by a second officer. Post and
+    social insurance subsidies are per disabled employee and period; an adaptation names
+    what is adapted. (To move to the generic services engine when it exists.)"""
+
+    employer = models.ForeignKey(
+        Employer,
+        on_delete=models.PROTECT,
+        related_name="subsidy_applications",
+        verbose_name=_("employer"),
+    )
+    kind = models.CharField(_("subsidy"), max_length=10, choices=SubsidyKind.choices)
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("employee"),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    description = models.TextField(_("what is asked for"), blank=True)
+    amount_claimed = models.DecimalField(
+        _("amount claimed (yuan)"), max_digits=12, decimal_places=2
+    )
+    amount_approved = models.DecimalField(
+        _("amount approved (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SubsidyStatus.choices, default=SubsidyStatus.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"))
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("employer subsidy application")
+        verbose_name_plural = _("employer subsidy applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employer", "kind", "person", "period_start"],
+                name="one_subsidy_application_per_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="subsidy_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_claimed__gt=0), name="subsidy_claim_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.employer}"
+
+
+# --- unemployment warning -------------------------------------------------------------------
+
+
+class WarningReason(models.TextChoices):
+    EMPLOYMENT_ENDED = "ended", _("Employment ended")
+    LONG_SEEKING = "long_seeking", _("Seeking work for a long time")
+
+
+class WarningAction(models.TextChoices):
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    TRAINING = "training", _("Referred to training")
+    POST = "post", _("Matched with a job post")
+    OTHER = "other", _("Other follow-up")
+
+
+class WarningFollowUp(models.Model):
+    """What was done about one warning. A warning is not stored: it is recomputed, and
+    known by its person, reason and the day it began (``since``), so a new spell of
+    unemployment is a new warning with its own follow-ups."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    reason = models.CharField(_("warning"), max_length=12, choices=WarningReason.choices)
+    since = models.DateField(_("since"))
+    action = models.CharField(_("follow-up"), max_length=12, choices=WarningAction.choices)
+    course = models.ForeignKey(
+        TrainingCourse,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("course"),
+    )
+    post = models.ForeignKey(
+        JobPost,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("job post"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["person_id", "at", "id"]
+        verbose_name = _("unemployment warning follow-up")
+        verbose_name_plural = _("unemployment warning follow-ups")
+        indexes = [models.Index(fields=["person", "since"], name="warning_followup_person")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "reason", "since"],
+                condition=models.Q(action="acknowledged"),
+                name="one_acknowledgement_per_warning",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d}"

@@ -18,22 +18,32 @@ from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
 from tongxing.benefits.facts import age_on
-from tongxing.benefits.parameters import ParameterSet
+from tongxing.benefits.parameters import ParameterLookupError, ParameterSet
 from tongxing.core.arrowio import fetch_arrow
 from tongxing.core.idnumbers import normalise_id_number
+from tongxing.core.masking import mask_id_number
 from tongxing.core.scoping import prefix_q
-from tongxing.employment import fund
+from tongxing.employment import fund, warning
 from tongxing.employment.models import (
+    GRADUATE_LEVELS,
     Declaration,
     Employer,
+    EmploymentPlan,
     Enrolment,
     EnrolmentStatus,
     JobPost,
+    Placement,
+    PlanKind,
+    PlanStatus,
+    PlanStep,
     Skill,
+    SubsidyApplication,
     TrainingCourse,
+    WarningFollowUp,
+    WarningReason,
     WorkStatus,
 )
-from tongxing.registry.models import Household, Person
+from tongxing.registry.models import Household, Person, PersonFact, PersonFactKind
 from tongxing.registry.queries import persons_for, require
 
 CHILD_LEVEL = {
@@ -263,6 +273,21 @@ def zero_employment_households(
     return candidates.anti_join(employed_homes, "household")
 
 
+def zero_employment_keys(
+    prefix: str, day: dt.date, parameters: ParameterSet | None = None
+) -> set[int]:
+    """The household keys (see ``actions.household_key``) on the list under ``prefix``."""
+    parameters = parameters or ParameterSet.load([fund.AGE_MIN, fund.AGE_MAX])
+    homes = zero_employment_households(
+        fetch_arrow(_PERSONS_SQL, [f"{prefix}%"], PERSONS),
+        fetch_arrow(_STATUSES_SQL, [f"{prefix}%"], STATUSES),
+        day,
+        int(parameters.at(fund.AGE_MIN, day).value),
+        int(parameters.at(fund.AGE_MAX, day).value),
+    )
+    return set(ibis.duckdb.connect().to_pyarrow(homes.select("household")).column(0).to_pylist())
+
+
 @dataclass
 class ZeroEmployment:
     area: Area
@@ -270,6 +295,7 @@ class ZeroEmployment:
     total: int
     by_sub_area: list[dict[str, Any]]
     households: list[dict[str, Any]]
+    planned: int = 0  # of ``total``, the households with an open plan
 
 
 def zero_employment(
@@ -294,11 +320,39 @@ def zero_employment(
     con = ibis.duckdb.connect()
     child = CHILD_LEVEL.get(area.level)
     width = CODE_LENGTH[child] if child else len(area.code)
-    counts = homes.group_by(sub=homes.area.substr(0, width)).aggregate(n=homes.household.count())
-    by_code = {row["sub"]: row["n"] for row in con.to_pyarrow(counts).to_pylist()}
+    # Households with an open plan, joined to the list: a plan whose household left the
+    # list for another reason (a member turned 60) is not counted as covering one.
+    planned = ibis.memtable(
+        pa.table(
+            {
+                "household": pa.array(
+                    [
+                        h or -p
+                        for h, p in EmploymentPlan.objects.filter(
+                            prefix_q("person__area_id", area.code),
+                            kind=PlanKind.HOUSEHOLD,
+                            status=PlanStatus.OPEN,
+                        ).values_list("household_id", "person_id")
+                    ],
+                    pa.int64(),
+                )
+            }
+        )
+    )
+    with_plan = homes.left_join(planned.distinct(), "household")
+    counts = with_plan.group_by(sub=with_plan.area.substr(0, width)).aggregate(
+        n=with_plan.household.count(), planned=with_plan.household_right.count()
+    )
+    rows = con.to_pyarrow(counts).to_pylist()
+    by_code = {row["sub"]: row["n"] for row in rows}
+    planned_by_code = {row["sub"]: row["planned"] for row in rows}
     by_sub_area = (
         [
-            {"area": sub, "count": by_code.get(sub.code, 0)}
+            {
+                "area": sub,
+                "count": by_code.get(sub.code, 0),
+                "planned": planned_by_code.get(sub.code, 0),
+            }
             for sub in Area.objects.filter(parent=area).order_by("code")
         ]
         if child
@@ -313,14 +367,23 @@ def zero_employment(
         for person in members.order_by("household_id", "id"):
             by_home.setdefault(person.household_id, []).append(person)
         alone = persons_for(user, Capability.VIEW_EMPLOYMENT).in_bulk([-k for k in keys if k < 0])
+        plans = open_household_plans(keys)
         households = [
-            {"household": Household(pk=k), "members": by_home.get(k, [])} for k in sorted(real)
+            {"household": Household(pk=k), "members": by_home.get(k, []), "plan": plans.get(k)}
+            for k in sorted(real)
         ] + [
-            {"household": None, "members": [alone[-k]]}
+            {"household": None, "members": [alone[-k]], "plan": plans.get(k)}
             for k in sorted(keys)
             if k < 0 and -k in alone
         ]
-    return ZeroEmployment(area, day, sum(by_code.values()), by_sub_area, households)
+    return ZeroEmployment(
+        area,
+        day,
+        sum(by_code.values()),
+        by_sub_area,
+        households,
+        sum(planned_by_code.values()),
+    )
 
 
 def area_for(user: User, code: str | None, capability: Capability) -> Area:
@@ -385,3 +448,274 @@ def training_counts(user: User) -> list[dict[str, Any]]:
         r | {"area_name": names.get(r["sub"], r["sub"]), "skill": Skill(r["course__skill"]).label}
         for r in rows
     ]
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+def open_household_plans(keys: list[int]) -> dict[int, EmploymentPlan]:
+    """The open plan of each listed household, by household key."""
+    plans = EmploymentPlan.objects.filter(
+        Q(household_id__in=[k for k in keys if k > 0])
+        | Q(household__isnull=True, person_id__in=[-k for k in keys if k < 0]),
+        kind=PlanKind.HOUSEHOLD,
+        status=PlanStatus.OPEN,
+    ).annotate(
+        steps_total=Count("steps"),
+        steps_done=Count("steps", filter=Q(steps__done_on__isnull=False)),
+    )
+    return {p.household_id or -p.person_id: p for p in plans}
+
+
+def plans_for(user: User, kind: str | None = None) -> QuerySet:
+    require(user, Capability.VIEW_EMPLOYMENT)
+    plans = EmploymentPlan.objects.filter(prefix_q("person__area_id", user.area_id))
+    return plans.filter(kind=kind) if kind else plans
+
+
+def get_plan_for_user(user: User, pk: int) -> EmploymentPlan:
+    try:
+        return plans_for(user).select_related("person", "person__area").get(pk=pk)
+    except EmploymentPlan.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass
+class PlanList:
+    area: Area
+    day: dt.date
+    plans: list[EmploymentPlan]
+    overdue: list[PlanStep]
+    by_sub_area: list[dict[str, Any]]
+
+
+def plan_list(user: User, area: Area, kind: str, day: dt.date) -> PlanList:
+    """Open plans of one kind in ``area`` (the first 500), the overdue steps of all of
+    them, and per sub-area the open plans and overdue steps: two GROUP BYs."""
+    require(user, Capability.VIEW_EMPLOYMENT)
+    if not area.code.startswith(user.area_id):
+        raise Http404
+    plans = EmploymentPlan.objects.filter(
+        prefix_q("person__area_id", area.code), kind=kind, status=PlanStatus.OPEN
+    )
+    overdue = PlanStep.objects.filter(
+        plan__in=plans, done_on__isnull=True, due_date__lt=day
+    ).select_related("plan", "plan__person")
+    child = CHILD_LEVEL.get(area.level)
+    by_sub_area: list[dict[str, Any]] = []
+    if child:
+        width = CODE_LENGTH[child]
+        open_counts = dict(
+            plans.annotate(sub=Substr("person__area_id", 1, width))
+            .values("sub")
+            .annotate(n=Count("id"))
+            .values_list("sub", "n")
+        )
+        late_counts = dict(
+            overdue.annotate(sub=Substr("plan__person__area_id", 1, width))
+            .values("sub")
+            .annotate(n=Count("id"))
+            .values_list("sub", "n")
+        )
+        by_sub_area = [
+            {
+                "area": sub,
+                "open": open_counts.get(sub.code, 0),
+                "overdue": late_counts.get(sub.code, 0),
+            }
+            for sub in Area.objects.filter(parent=area).order_by("code")
+        ]
+    listed = (
+        plans.select_related("person", "person__area")
+        .annotate(
+            steps_total=Count("steps"),
+            steps_done=Count("steps", filter=Q(steps__done_on__isnull=False)),
+            steps_late=Count(
+                "steps", filter=Q(steps__done_on__isnull=True, steps__due_date__lt=day)
+            ),
+        )
+        .order_by("person__area_id", "opened_at")[:500]
+    )
+    return PlanList(area, day, list(listed), list(overdue.order_by("due_date")[:500]), by_sub_area)
+
+
+def school_leavers(user: User, area: Area, day: dt.date, within_days: int = 366) -> QuerySet:
+    """Persons of the area whose school (a department's ``school`` fact at junior,
+    senior or higher level) ended within the last year, without an open graduate plan:
+    the ones to offer a plan to. Persons recorded directly need no fact."""
+    require(user, Capability.VIEW_EMPLOYMENT)
+    if not area.code.startswith(user.area_id):
+        raise Http404
+    with_plan = EmploymentPlan.objects.filter(kind=PlanKind.GRADUATE, status=PlanStatus.OPEN)
+    facts = PersonFact.objects.filter(
+        kind=PersonFactKind.SCHOOL,
+        level__in=GRADUATE_LEVELS,
+        end_date__lte=day,
+        end_date__gte=day - dt.timedelta(days=within_days),
+    )
+    return (
+        persons_for(user, Capability.VIEW_EMPLOYMENT)
+        .filter(prefix_q("area_id", area.code), facts__in=facts, status="active")
+        .exclude(pk__in=with_plan.values("person_id"))
+        .select_related("area")
+        .distinct()
+        .order_by("area_id", "id")
+    )
+
+
+def left_school(person: Person) -> PersonFact | None:
+    """The person's latest finished school at a graduate level, to pre-fill a plan."""
+    return (
+        PersonFact.objects.filter(
+            person=person,
+            kind=PersonFactKind.SCHOOL,
+            level__in=GRADUATE_LEVELS,
+            end_date__isnull=False,
+        )
+        .order_by("-end_date")
+        .first()
+    )
+
+
+# --- employer subsidies ---------------------------------------------------------------------
+
+
+def subsidies_for(user: User) -> QuerySet:
+    require(user, Capability.VIEW_EMPLOYERS)
+    return SubsidyApplication.objects.filter(
+        prefix_q("employer__area_id", user.area_id)
+    ).select_related("employer", "person", "submitted_by", "decided_by")
+
+
+def get_subsidy_for_user(user: User, pk: int) -> SubsidyApplication:
+    try:
+        return subsidies_for(user).get(pk=pk)
+    except SubsidyApplication.DoesNotExist:
+        raise Http404 from None
+
+
+# --- unemployment warning -------------------------------------------------------------------
+
+
+@dataclass
+class WarningRow:
+    person: Person
+    reason: str
+    since: dt.date
+    enrolments: list[Enrolment]
+    placements: list[Any]
+    follow_ups: list[WarningFollowUp]
+
+
+@dataclass
+class Warnings:
+    area: Area
+    day: dt.date
+    problem: str = ""
+    total: int = 0
+    by_sub_area: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[WarningRow] = field(default_factory=list)
+    table: pa.Table | None = None
+
+
+LISTED = 200
+
+
+def unemployment_warnings(
+    user: User, area: Area, day: dt.date, parameters: ParameterSet | None = None
+) -> Warnings:
+    """The warnings of ``area`` on ``day``: counts per sub-area and the first ``LISTED``
+    persons with their training, placements and follow-ups (three queries)."""
+    require(user, Capability.VIEW_EMPLOYMENT)
+    if not area.code.startswith(user.area_id):
+        raise Http404
+    try:
+        table = warning.compute(
+            warning.BY_AREA,
+            f"{area.code}%",
+            day,
+            parameters or ParameterSet.load(warning.KEYS),
+        )
+    except ParameterLookupError as error:
+        return Warnings(area, day, problem=str(error))
+    child = CHILD_LEVEL.get(area.level)
+    by_sub_area: list[dict[str, Any]] = []
+    if child:
+        width = CODE_LENGTH[child]
+        counts: dict[str, int] = {}
+        for code in table.column("area").to_pylist():
+            counts[code[:width]] = counts.get(code[:width], 0) + 1
+        by_sub_area = [
+            {"area": sub, "count": counts.get(sub.code, 0)}
+            for sub in Area.objects.filter(parent=area).order_by("code")
+        ]
+    first = table.slice(0, LISTED).to_pylist()
+    ids = [r["person_id"] for r in first]
+    persons = persons_for(user, Capability.VIEW_EMPLOYMENT).select_related("area").in_bulk(ids)
+    enrolments: dict[int, list] = {}
+    for e in Enrolment.objects.filter(person_id__in=ids).select_related("course"):
+        enrolments.setdefault(e.person_id, []).append(e)
+    placements: dict[int, list] = {}
+    for pl in Placement.objects.filter(person_id__in=ids).select_related("post", "post__employer"):
+        placements.setdefault(pl.person_id, []).append(pl)
+    follow_ups: dict[tuple, list] = {}
+    for f in WarningFollowUp.objects.filter(person_id__in=ids).select_related(
+        "course", "post", "actor"
+    ):
+        follow_ups.setdefault((f.person_id, f.reason, f.since), []).append(f)
+    rows = [
+        WarningRow(
+            persons[r["person_id"]],
+            r["reason"],
+            r["since"],
+            enrolments.get(r["person_id"], []),
+            placements.get(r["person_id"], []),
+            follow_ups.get((r["person_id"], r["reason"], r["since"]), []),
+        )
+        for r in first
+        if r["person_id"] in persons
+    ]
+    return Warnings(area, day, "", table.num_rows, by_sub_area, rows, table)
+
+
+def person_warnings(user: User, person: Person, day: dt.date) -> list[dict[str, Any]]:
+    """``person``'s warnings on ``day`` with what was done about each so far."""
+    require(user, Capability.VIEW_EMPLOYMENT)
+    try:
+        rows = warning.compute(
+            warning.BY_PERSON, person.pk, day, ParameterSet.load(warning.KEYS)
+        ).to_pylist()
+    except ParameterLookupError:
+        return []
+    done = WarningFollowUp.objects.filter(person=person).select_related("course", "post", "actor")
+    return [
+        r
+        | {
+            "label": WarningReason(r["reason"]).label,
+            "follow_ups": [f for f in done if (f.reason, f.since) == (r["reason"], r["since"])],
+        }
+        for r in rows
+    ]
+
+
+def warning_export_rows(user: User, result: Warnings):
+    """Every warned person of the area for the export, ID numbers masked, in chunks of
+    a thousand persons (one query per chunk)."""
+    table = result.table
+    if table is None:
+        return
+    scope = persons_for(user, Capability.VIEW_EMPLOYMENT).select_related("area")
+    for start in range(0, table.num_rows, 1000):
+        chunk = table.slice(start, 1000).to_pylist()
+        persons = scope.in_bulk([r["person_id"] for r in chunk])
+        for r in chunk:
+            person = persons.get(r["person_id"])
+            if person is None:
+                continue
+            yield [
+                person.area.name,
+                person.name,
+                mask_id_number(person.id_number),
+                WarningReason(r["reason"]).label,
+                r["since"].isoformat(),
+            ]

@@ -19,4 +19,12 @@ urlpatterns = [
     path("fund/<int:year>/", views.fund_year, name="fund_year"),
     path("persons/<int:pk>/", views.person_employment, name="person"),
     path("zero-employment/", views.zero_employment, name="zero_employment"),
+    path("plans/<str:kind>/", views.plan_list, name="plan_list"),
+    path("persons/<int:pk>/plans/<str:kind>/new/", views.plan_new, name="plan_new"),
+    path("plan/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("subsidies/", views.subsidy_list, name="subsidy_list"),
+    path("employers/<int:pk>/subsidies/new/", views.subsidy_new, name="subsidy_new"),
+    path("subsidies/<int:pk>/", views.subsidy_detail, name="subsidy_detail"),
+    path("warnings/", views.warning_list, name="warning_list"),
+    path("warnings/<int:pk>/", views.warning_follow_up, name="warning_follow_up"),
 ]

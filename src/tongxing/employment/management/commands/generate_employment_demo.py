@@ -4,7 +4,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tongxing.employment.demo import DEMO_TOWNSHIP, STAFF_YEAR, generate_employment_demo
+from tongxing.employment.demo import (
+    DEMO_TOWNSHIP,
+    STAFF_YEAR,
+    generate_employment_demo,
+    generate_plans_demo,
+)
 
 
 class Command(BaseCommand):
@@ -20,8 +25,19 @@ class Command(BaseCommand):
         report = generate_employment_demo(seed)
         if not report.created:
             self.stdout.write("Demo employers already present; nothing created.")
+        else:
+            self.stdout.write(
+                f"Demo employment: {report.employers} employers, {report.declarations} "
+                f"declarations for {STAFF_YEAR}, {report.statuses} employment statuses."
+            )
+        # Separate, and idempotent on its own, so an existing demo database gains them.
+        plans = generate_plans_demo()
+        if not plans.created:
+            self.stdout.write("Demo plans already present (or no demo officers); none created.")
             return
         self.stdout.write(
-            f"Demo employment: {report.employers} employers, {report.declarations} "
-            f"declarations for {STAFF_YEAR}, {report.statuses} employment statuses."
+            f"Demo plans: {plans.household_plans} zero-employment household plans, "
+            f"{plans.graduate_plans} graduate plan ({plans.school_leavers} school leavers), "
+            f"a public welfare post, a post-subsidy application, "
+            f"{plans.follow_ups} warning follow-up."
         )
