@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Employer(models.Model):
@@ -376,8 +377,8 @@ GRADUATE_LEVELS = ("junior", "senior", "higher")
 
 
 class PlanStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("plan status", "Open")
+    CLOSED = "closed", pgettext_lazy("plan status", "Closed")
 
 
 class PlanOutcome(models.TextChoices):
