@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tongxing.surveys",
     "tongxing.employment",
     "tongxing.reconcile",
+    "tongxing.portal",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Citizens may sign in with their mobile number; axes (first) still counts and locks.
+    "tongxing.portal.backends.CitizenPhoneBackend",
 ]
 
 # Lock an account+address pair after repeated failures; an officer unlocks it in the admin.
@@ -198,6 +201,11 @@ TONGXING_MASTER_KEY_FILE = Path(
 TONGXING_REGION = os.environ.get("TONGXING_REGION", "sichuan-bazhong")
 TONGXING_REGIONS_DIR = Path(os.environ.get("TONGXING_REGIONS_DIR", PROJECT_DIR / "regions"))
 TONGXING_PAGE_SIZE = envint("TONGXING_PAGE_SIZE", "25")
+# Who confirms a citizen's real name when an account is linked (portal/identity.py). The
+# demo check does not contact any real-name service; a deployment names its own class.
+TONGXING_IDENTITY_CHECK = os.environ.get(
+    "TONGXING_IDENTITY_CHECK", "tongxing.portal.identity.DemoIdentityCheck"
+)
 # Uploaded import files are kept here, outside the web root, with their checksum.
 TONGXING_IMPORT_DIR = Path(os.environ.get("TONGXING_IMPORT_DIR", VAR_DIR / "imports"))
 # Files larger than this (about 2,000 rows) are checked and applied as background jobs with

@@ -50,6 +50,9 @@ class Capability(enum.Enum):
     RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
     RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
+    USE_PORTAL = "use_portal"  # a citizen acts for themselves or their wards in the portal
+    LINK_CITIZENS = "link_citizens"  # link a citizen account to the persons it acts for
+    VIEW_SERVICE_RATINGS = "view_service_ratings"  # citizens' ratings of services (好差评)
 
 
 _REGISTRY_STAFF = {
@@ -95,10 +98,14 @@ _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIA
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
+# Staff who meet the families check who a citizen account acts for (self or guardian).
+# Ratings are read by the county federation, which answers for its services, and the city.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST),
+    Role.VILLAGE_WORKER: frozenset(
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | {Capability.LINK_CITIZENS}
+    ),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | {Capability.LINK_CITIZENS}
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -112,6 +119,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
             Capability.IMPORT_REGISTRY,
+            Capability.LINK_CITIZENS,
+            Capability.VIEW_SERVICE_RATINGS,
         }
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
@@ -128,12 +137,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PARAMETERS,
             Capability.MANAGE_PARAMETERS,
             Capability.IMPORT_REGISTRY,
+            Capability.VIEW_SERVICE_RATINGS,
         }
     ),
     Role.DEPARTMENT: frozenset(),
     Role.PROVIDER: frozenset(),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
-    Role.CITIZEN: frozenset(),
+    Role.CITIZEN: frozenset({Capability.USE_PORTAL}),
 }
 
 # The area level a staff role is bound to; the account form enforces it.
