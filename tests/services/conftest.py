@@ -55,7 +55,7 @@ def applicant(actor, born=dt.date(1990, 5, 1), area_code=factories.VILLAGE, **ce
         actor,
         id_number=factories.new_id_number(born),
         area_code=area_code,
-        certificate={"issue_date": dt.date(2022, 3, 1), **certificate} or None,
+        certificate={"issue_date": dt.date(2022, 3, 1), **certificate},
     )
 
 
