@@ -50,6 +50,12 @@ class Capability(enum.Enum):
     RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
     RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
+    VIEW_SERVICES = "view_services"  # service applications and documents in the area
+    APPLY_FOR_SERVICE = "apply_for_service"  # apply for a service on a person's behalf
+    PROCESS_APPLICATIONS = "process_applications"  # act on the steps that are the role's
+    VIEW_FACILITIES = "view_facilities"  # the facilities and providers directory
+    MANAGE_FACILITIES = "manage_facilities"  # add facilities, designations, provider staff
+    RECORD_SERVICE_DELIVERY = "record_service_delivery"  # a provider's own clients only
     USE_PORTAL = "use_portal"  # a citizen acts for themselves or their wards in the portal
     LINK_CITIZENS = "link_citizens"  # link a citizen account to the persons it acts for
     VIEW_SERVICE_RATINGS = "view_service_ratings"  # citizens' ratings of services (好差评)
@@ -94,6 +100,15 @@ _EMPLOYERS = {Capability.VIEW_EMPLOYERS, Capability.MANAGE_EMPLOYERS}
 # worklist; department lists arrive at the county or city federation, which compares them.
 _WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
 _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
+# Every staff level takes applications and acts on the steps a service gives its role
+# (the step says which); facilities and their designations are the county's and city's.
+_SERVICES = {
+    Capability.VIEW_SERVICES,
+    Capability.APPLY_FOR_SERVICE,
+    Capability.PROCESS_APPLICATIONS,
+    Capability.VIEW_FACILITIES,
+}
+_FACILITIES = {Capability.MANAGE_FACILITIES}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
@@ -102,10 +117,20 @@ _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIA
 # Ratings are read by the county federation, which answers for its services, and the city.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VILLAGE_WORKER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | {Capability.LINK_CITIZENS}
+        _REGISTRY_STAFF
+        | _FIELD_STAFF
+        | _EMPLOYMENT_FIELD
+        | _WORKLIST
+        | _SERVICES
+        | {Capability.LINK_CITIZENS}
     ),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | {Capability.LINK_CITIZENS}
+        _REGISTRY_STAFF
+        | _FIELD_STAFF
+        | _EMPLOYMENT_FIELD
+        | _WORKLIST
+        | _SERVICES
+        | {Capability.LINK_CITIZENS}
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -115,6 +140,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYERS
         | _WORKLIST
         | _RECONCILIATION
+        | _SERVICES
+        | _FACILITIES
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -132,6 +159,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | {Capability.VIEW_EMPLOYMENT}
         | _WORKLIST
         | _RECONCILIATION
+        | _SERVICES
+        | _FACILITIES
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -141,7 +170,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.DEPARTMENT: frozenset(),
-    Role.PROVIDER: frozenset(),
+    # A provider sees and acts only for the clients placed at the facilities it works for
+    # (services.scoping), whatever its area.
+    Role.PROVIDER: frozenset(
+        {
+            Capability.PROCESS_APPLICATIONS,
+            Capability.VIEW_FACILITIES,
+            Capability.RECORD_SERVICE_DELIVERY,
+        }
+    ),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
     Role.CITIZEN: frozenset({Capability.USE_PORTAL}),
 }
