@@ -51,3 +51,8 @@ def guardian(child, village):
 def stranger(db):
     """A citizen account linked to nobody."""
     return cast_member("stranger", Role.CITIZEN, None)
+
+
+# The engine's fixtures: parameters, holidays and service types loaded; documents kept in
+# a temporary directory; a legal aid station the provider works for.
+from tests.services.conftest import documents_dir, legal_station, services  # noqa: E402, F401

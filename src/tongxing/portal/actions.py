@@ -3,7 +3,7 @@ recorded in history and the audit log in one transaction)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,14 +15,23 @@ from tongxing.core.fields import index_values
 from tongxing.core.models import AuditAction
 from tongxing.portal.backends import normalise_phone
 from tongxing.portal.identity import identity_check
-from tongxing.portal.models import CITIZEN_PHONE, ActingAs, CitizenLink, CitizenPhone
+from tongxing.portal.models import (
+    CITIZEN_PHONE,
+    ActingAs,
+    CitizenLink,
+    CitizenPhone,
+    ServiceRating,
+)
 from tongxing.registry.actions import ensure_allowed
 from tongxing.registry.models import Category, Person, PersonStatus
+from tongxing.services.models import Application
+from tongxing.services.scoping import get_application_for_user
 
 ADULT_AGE = 18  # 民法典 第十七条: a person of 18 or over is an adult
 # Guardianship of an adult arises from a lack of capacity (民法典 第二十八条), which the
 # portal takes as an intellectual or mental disability on the certificate.
 GUARDIANSHIP_CATEGORIES = {Category.INTELLECTUAL, Category.MENTAL}
+COMMENT_MAX = 1000
 
 
 def _needs_guardian(person: Person) -> bool:
@@ -168,3 +177,50 @@ def end_citizen_link(actor: User, link: CitizenLink) -> CitizenLink:
         changes={"ended_at": [None, link.ended_at]},
     )
     return link
+
+
+RATEABLE_STATUSES = ("completed", "refused")  # the application has ended with a result
+
+
+@transaction.atomic
+def rate_service(actor: User, application_pk: int, stars: int, comment: str = "") -> ServiceRating:
+    """Record ``actor``'s rating of an ended application for a person they act for.
+
+    One rating per application: a second (a double submit, or changing one's mind) is
+    refused and the first stays as it was.
+    """
+    if not actor.can(Capability.USE_PORTAL):
+        raise PermissionDenied(_("Only the person or their guardian rates a service."))
+    application = get_application_for_user(actor, application_pk)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status not in RATEABLE_STATUSES:
+        raise ValidationError(_("A service can be rated once its application has ended."))
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise ValidationError({"stars": _("Choose from 1 to 5 stars.")})
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError(
+            {"comment": _("Keep the comment to %(n)s characters.") % {"n": COMMENT_MAX}}
+        )
+    if ServiceRating.objects.filter(application=application).exists():
+        raise ValidationError(_("This service has already been rated."))
+    rating = ServiceRating.objects.create(
+        application=application,
+        stars=stars,
+        comment=comment,
+        service_type_id=application.service_type_id,
+        facility_id=application.facility_id,
+        area_id=application.area_id,
+        rated_by=actor,
+        rated_at=timezone.now(),
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        object_type="portal.servicerating",
+        object_id=rating.pk,
+        person_id=application.person_id,
+        area_code=application.area_id,
+        summary=f"application {application.pk} rated {stars}",
+    )
+    return rating

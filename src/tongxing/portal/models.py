@@ -100,3 +100,58 @@ class CitizenPhone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} (sign-in phone)"
+
+
+class ServiceRating(models.Model):
+    """A citizen's rating of a service once its application ended (好差评): 1 to 5 stars
+    and a comment, one per application. The service type, facility and area are copied
+    from the application so the county's page groups ratings without joining it."""
+
+    application = models.OneToOneField(
+        "services.Application",
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="rating",
+    )
+    stars = models.PositiveSmallIntegerField(_("stars"))
+    comment = models.TextField(_("comment"), blank=True)
+    service_type = models.ForeignKey(
+        "services.ServiceType",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    facility = models.ForeignKey(
+        "services.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rated_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        verbose_name = _("service rating")
+        verbose_name_plural = _("service ratings")
+        ordering = ["-rated_at", "-id"]
+        indexes = [models.Index(fields=["area", "service_type"], name="rating_area_service")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=1, stars__lte=5),
+                name="rating_stars_1_to_5",
+                violation_error_message=_("A rating is 1 to 5 stars."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.stars}"

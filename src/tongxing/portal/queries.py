@@ -15,6 +15,7 @@ from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.portal.models import ActingAs, CitizenLink
 from tongxing.registry.models import Person
+from tongxing.services.models import Application
 
 SELF_FIRST = Case(
     When(acting_as=ActingAs.SELF, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -74,3 +75,12 @@ def get_person_for_citizen(user: User, pk: int) -> Person:
 
 def link_for_citizen(user: User, person: Person) -> CitizenLink:
     return CitizenLink.objects.get(user=user, person=person, ended_at__isnull=True)
+
+
+def citizen_acts_for(user: User, person: Person) -> bool:
+    return persons_for_citizen(user).filter(pk=person.pk).exists()
+
+
+def citizen_applications(user: User) -> QuerySet[Application]:
+    """The service applications of the persons ``user`` acts for (the engine's scope)."""
+    return Application.objects.filter(person_id__in=persons_for_citizen(user).values("pk"))

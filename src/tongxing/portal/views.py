@@ -48,6 +48,9 @@ def _person_context(request: HttpRequest, person: Person, revealed: bool = False
         "month": month,
         "entitlements": plain_entitlements(benefit_outcomes(person.pk, month)),
         "claims": claims,
+        "applications": person.service_applications.select_related("service_type").order_by(
+            "-submitted_at", "-pk"
+        ),
         "several": queries.links_for_citizen(request.user).count() > 1,
     }
 
