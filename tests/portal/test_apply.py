@@ -3,11 +3,14 @@ reused, a check screen, one application however often the last screen is sent.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import factories
 from tongxing.core.models import AuditAction, AuditEvent
+from tongxing.registry import actions as registry_actions
 from tongxing.services import actions as service_actions
 from tongxing.services.models import Application, ApplicationDocument, Document
 
@@ -130,9 +133,6 @@ def test_sending_without_the_required_document_names_it_and_sends_nothing(signed
 def test_a_person_who_may_not_apply_is_told_why_and_cannot_reach_the_questions(
     signed_in, self_person, county
 ):
-    from tongxing.registry import actions as registry_actions
-    import datetime as dt
-
     registry_actions.freeze_certificate(county, self_person, dt.date(2025, 6, 1), reason="核查")
     start = signed_in.get(base(self_person))
     assert start.context["reasons"] == [
