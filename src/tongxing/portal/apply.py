@@ -127,7 +127,14 @@ class DocumentsForm(forms.Form):
             choices.append((NEW_FILE, _("Upload a new file")))
             if not spec.required:
                 choices.append((NOT_NOW, _("I do not have it now")))
-            initial = str(chosen[spec.code]) if spec.code in chosen else choices[0][0]
+            # A file already given is offered first; otherwise an optional document
+            # defaults to "not now" so that skipping it needs no extra choice.
+            if spec.code in chosen:
+                initial = str(chosen[spec.code])
+            elif on_file.get(spec.code) or spec.required:
+                initial = choices[0][0]
+            else:
+                initial = NOT_NOW
             self.fields[f"doc_{spec.code}"] = forms.ChoiceField(
                 label=spec.label,
                 choices=choices,
