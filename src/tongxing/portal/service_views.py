@@ -38,6 +38,7 @@ from tongxing.portal.apply import (
     save_draft,
 )
 from tongxing.portal.models import ServiceRating
+from tongxing.registry.forms import apply_errors
 from tongxing.registry.models import Person
 from tongxing.registry.queries import require
 from tongxing.services.actions import (
@@ -429,11 +430,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user, found.pk, form.cleaned_data["stars"], form.cleaned_data["comment"]
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Thank you. Your rating has been recorded."))
             return redirect("portal:application", pk=found.pk)

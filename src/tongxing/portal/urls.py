@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongxing.portal import service_views, views
+from tongxing.portal import service_views, staff_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -23,4 +23,6 @@ urlpatterns = [
     path("application/<int:pk>/", service_views.application, name="application"),
     path("application/<int:pk>/rate/", service_views.rate, name="rate"),
     path("ratings/", service_views.ratings, name="ratings"),
+    path("staff/person/<int:pk>/", staff_views.person_accounts, name="person_accounts"),
+    path("staff/person/<int:pk>/end/<int:link_pk>/", staff_views.end_link, name="end_link"),
 ]
