@@ -1029,3 +1029,14 @@ def add_facility_member(
 def documents_for_person(person: Person) -> Iterable[Document]:
     """The documents kept on ``person`` (already access-checked by the caller)."""
     return Document.objects.filter(person=person)
+
+
+def step_for_actor(actor: User, application: Application) -> StepSpec | None:
+    """The current step if ``actor`` may complete it now, else ``None`` (for pages that
+    offer the step's form only to who can use it)."""
+    if not application.current_step:
+        return None
+    try:
+        return _acting_step(actor, application, application.current_step)
+    except (PermissionDenied, ValidationError):
+        return None
