@@ -862,6 +862,7 @@ def record_service(
     hours: Decimal | None = None,
 ) -> ServiceRecord:
     """A provider records a service delivered to a client placed at their facility."""
+    application = _locked(application)
     if not actor.can(Capability.RECORD_SERVICE_DELIVERY):
         raise PermissionDenied(_("Only a provider records services delivered."))
     if application.facility_id not in facility_ids_for(actor):
