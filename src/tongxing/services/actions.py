@@ -862,6 +862,7 @@ def record_service(
     hours: Decimal | None = None,
 ) -> ServiceRecord:
     """A provider records a service delivered to a client placed at their facility."""
+    application = _locked(application)
     if not actor.can(Capability.RECORD_SERVICE_DELIVERY):
         raise PermissionDenied(_("Only a provider records services delivered."))
     if application.facility_id not in facility_ids_for(actor):
@@ -1029,3 +1030,14 @@ def add_facility_member(
 def documents_for_person(person: Person) -> Iterable[Document]:
     """The documents kept on ``person`` (already access-checked by the caller)."""
     return Document.objects.filter(person=person)
+
+
+def step_for_actor(actor: User, application: Application) -> StepSpec | None:
+    """The current step if ``actor`` may complete it now, else ``None`` (for pages that
+    offer the step's form only to who can use it)."""
+    if not application.current_step:
+        return None
+    try:
+        return _acting_step(actor, application, application.current_step)
+    except (PermissionDenied, ValidationError):
+        return None

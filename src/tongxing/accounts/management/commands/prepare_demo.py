@@ -31,6 +31,8 @@ class Command(BaseCommand):
         call_command("load_surveys", settings.TONGXING_REGION)
         call_command("generate_survey_demo", seed=seed)
         call_command("generate_employment_demo", seed=seed)
+        call_command("load_services", settings.TONGXING_REGION)
+        call_command("generate_services_demo", seed=seed)
         call_command("generate_portal_demo")
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_ACCOUNTS:
