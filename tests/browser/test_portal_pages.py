@@ -73,6 +73,19 @@ def make_world(village, county, citizen, settings, tmp_path) -> World:
 
 
 @pytest.fixture
+def open_session(open_session):
+    """The shared fixture with a longer timeout: the first person page of a run compiles the
+    benefit engine's queries, which takes seconds on a busy machine."""
+
+    def open_(*args, **kwargs) -> Session:
+        session = open_session(*args, **kwargs)
+        session.context.set_default_timeout(45_000)
+        return session
+
+    return open_
+
+
+@pytest.fixture
 def world(village, county, citizen, settings, tmp_path) -> World:
     return make_world(village, county, citizen, settings, tmp_path)
 
@@ -106,6 +119,8 @@ CASES = [
     Case("portal-application-rated", "citizen", "/portal/application/{refused}/", then=rated),
     Case("portal-ratings", "county", "/portal/ratings/"),
     Case("portal-not-for-staff", "village", "/portal/", status=403),
+    Case("portal-staff-links", "village", "/portal/staff/person/{child}/"),
+    Case("portal-staff-links-error", "village", "/portal/staff/person/{me}/", then=empty_answer),
 ]
 
 
