@@ -42,3 +42,18 @@ def test_the_demo_links_the_first_certified_adult_and_child_and_a_second_run_doe
     again = generate_portal_demo()
     assert again.created is False
     assert CitizenLink.objects.count() == 2
+
+
+def test_a_child_outside_the_community_is_linked_by_the_township_officer(village, neighbour):
+    ensure_demo_accounts(password="test-pass-12345")
+    adult = factories.make_person(village, name="丁")
+    child = factories.make_person(
+        neighbour,
+        name="乙",
+        area_code=factories.NEXT_VILLAGE,
+        id_number=factories.new_id_number(dt.date(2019, 6, 1)),
+    )
+    demo = generate_portal_demo()
+    assert (demo.citizen_person, demo.child) == (adult, child)
+    verified = dict(CitizenLink.objects.values_list("person_id", "verified_by__username"))
+    assert verified == {adult.pk: "village", child.pk: "township"}

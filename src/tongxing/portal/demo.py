@@ -4,8 +4,9 @@ The demo ``citizen`` (张群众) is linked to themselves: the first person (by r
 living in 东城街道第1社区, aged 18 or more on the reference date, with a certificate that
 is valid and in its term on the reference date. The demo ``guardian`` is linked, as the
 mother, to the first such child (under 18) of the same community, or of 东城街道 if the
-community has none. Both are linked by the demo village worker, as a worker checking the
-family's papers at the counter would, and sign in with the fictitious numbers below.
+community has none. Each link is made by the demo worker of the person's area (``village``
+for the community, ``township`` for the rest of 东城街道), as a worker checking the
+family's papers at the counter would; both sign in with the fictitious numbers below.
 
 Re-running changes nothing once the links exist.
 """
@@ -72,19 +73,25 @@ def pick_persons() -> tuple[Person, Person]:
     return adult, child
 
 
+def _worker_for(person: Person) -> User:
+    """The demo staff account whose area holds ``person``: the community's worker if it
+    lives there, else the township officer."""
+    username = "village" if person.area_id.startswith(DEMO_VILLAGE) else "township"
+    return User.objects.get(username=username)
+
+
 @transaction.atomic
 def generate_portal_demo() -> PortalDemo:
-    worker = User.objects.get(username="village")
     citizen = User.objects.get(username="citizen")
     guardian = User.objects.get(username="guardian")
     adult, child = pick_persons()
     created = False
     if not CitizenLink.objects.filter(user=citizen, ended_at__isnull=True).exists():
-        actions.link_citizen(worker, citizen, adult, ActingAs.SELF, phone=CITIZEN_PHONE)
+        actions.link_citizen(_worker_for(adult), citizen, adult, ActingAs.SELF, phone=CITIZEN_PHONE)
         created = True
     if not CitizenLink.objects.filter(user=guardian, ended_at__isnull=True).exists():
         actions.link_citizen(
-            worker,
+            _worker_for(child),
             guardian,
             child,
             ActingAs.PARENT_OF_CHILD,

@@ -62,7 +62,7 @@ WHO = {
 }
 
 
-def _service_name(service_type: ServiceType) -> str:
+def service_name(service_type: ServiceType) -> str:
     if get_language() == "en" and service_type.name_en:
         return service_type.name_en
     return service_type.name
@@ -72,7 +72,7 @@ def _service(code: str) -> tuple[ServiceType, ServiceDefinition]:
     service_type = ServiceType.objects.filter(code=code, active=True).first()
     if service_type is None:
         raise Http404
-    service_type.display_name = _service_name(service_type)
+    service_type.display_name = service_name(service_type)
     return service_type, ServiceDefinition.from_type(service_type)
 
 
@@ -91,7 +91,7 @@ def services(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     rows = []
     for service_type in ServiceType.objects.filter(active=True).order_by("code"):
-        service_type.display_name = _service_name(service_type)
+        service_type.display_name = service_name(service_type)
         definition = ServiceDefinition.from_type(service_type)
         rows.append(
             {
@@ -393,7 +393,7 @@ def _step_lines(application: Application, definition: ServiceDefinition) -> list
 def application(request: HttpRequest, pk: int) -> HttpResponse:
     found = _citizen_application(request, pk)
     definition = ServiceDefinition.from_type(found.service_type)
-    found.service_type.display_name = _service_name(found.service_type)
+    found.service_type.display_name = service_name(found.service_type)
     rating = ServiceRating.objects.filter(application=found).first()
     rateable = rating is None and found.status in actions.RATEABLE_STATUSES
     return render(
@@ -435,7 +435,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Thank you. Your rating has been recorded."))
             return redirect("portal:application", pk=found.pk)
     definition = ServiceDefinition.from_type(found.service_type)
-    found.service_type.display_name = _service_name(found.service_type)
+    found.service_type.display_name = service_name(found.service_type)
     rating = ServiceRating.objects.filter(application=found).first()
     return render(
         request,

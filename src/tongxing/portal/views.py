@@ -15,6 +15,7 @@ from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.portal import queries
 from tongxing.portal.plain import plain_entitlements
+from tongxing.portal.service_views import service_name
 from tongxing.registry.models import Person
 
 
@@ -48,11 +49,18 @@ def _person_context(request: HttpRequest, person: Person, revealed: bool = False
         "month": month,
         "entitlements": plain_entitlements(benefit_outcomes(person.pk, month)),
         "claims": claims,
-        "applications": person.service_applications.select_related("service_type").order_by(
-            "-submitted_at", "-pk"
-        ),
+        "applications": _applications(person),
         "several": queries.links_for_citizen(request.user).count() > 1,
     }
+
+
+def _applications(person: Person) -> list:
+    applications = list(
+        person.service_applications.select_related("service_type").order_by("-submitted_at", "-pk")
+    )
+    for application in applications:
+        application.service_name = service_name(application.service_type)
+    return applications
 
 
 @login_required
