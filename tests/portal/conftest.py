@@ -48,6 +48,19 @@ def guardian(child, village):
 
 
 @pytest.fixture
+def as_role(request, client):
+    """as_role(name) -> the test client signed in as that fixture (or anonymous), in English."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def login(role):
+        if role != "anonymous":
+            client.force_login(request.getfixturevalue(role))
+        return client
+
+    return login
+
+
+@pytest.fixture
 def stranger(db):
     """A citizen account linked to nobody."""
     return cast_member("stranger", Role.CITIZEN, None)

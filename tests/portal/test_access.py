@@ -21,18 +21,6 @@ ROLES = (
 )
 
 
-@pytest.fixture
-def as_role(request, client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def login(role):
-        if role != "anonymous":
-            client.force_login(request.getfixturevalue(role))
-        return client
-
-    return login
-
-
 def refusals(person):
     return AuditEvent.objects.filter(action=AuditAction.REFUSED, person_id=person.pk).count()
 

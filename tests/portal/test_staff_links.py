@@ -22,18 +22,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def as_role(request, client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def login(role):
-        if role != "anonymous":
-            client.force_login(request.getfixturevalue(role))
-        return client
-
-    return login
-
-
 @pytest.mark.parametrize("role", list(EXPECTED))
 def test_the_link_page_opens_for_staff_of_the_persons_area_who_link_accounts(
     as_role, role, self_person, citizen

@@ -63,18 +63,22 @@ def _applications(person: Person) -> list:
     return applications
 
 
-@login_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = queries.get_person_for_citizen(request.user, pk)
+def _record(request: HttpRequest, person: Person, action: AuditAction, **fields: str) -> None:
     audit.record(
         request.user,
-        AuditAction.VIEW,
+        action,
         object_type="registry.person",
         object_id=person.pk,
         person_id=person.pk,
         area_code=person.area_id,
-        summary="portal: own page",
+        **fields,
     )
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.get_person_for_citizen(request.user, pk)
+    _record(request, person, AuditAction.VIEW, summary="portal: own page")
     return render(request, "portal/person.html", _person_context(request, person))
 
 
@@ -83,13 +87,10 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 def reveal_certificate(request: HttpRequest, pk: int) -> HttpResponse:
     """The full certificate number, shown on the page (no pop-up) and logged."""
     person = queries.get_person_for_citizen(request.user, pk)
-    audit.record(
-        request.user,
+    _record(
+        request,
+        person,
         AuditAction.REVEAL,
-        object_type="registry.person",
-        object_id=person.pk,
-        person_id=person.pk,
-        area_code=person.area_id,
         purpose="citizen: own certificate number",
         summary="certificate number, in the portal",
     )
