@@ -24,7 +24,7 @@ from tongxing.portal.models import (
 )
 from tongxing.registry.actions import ensure_allowed
 from tongxing.registry.models import Category, Person, PersonStatus
-from tongxing.services.models import Application
+from tongxing.services.models import Application, ApplicationStatus
 from tongxing.services.scoping import get_application_for_user
 
 ADULT_AGE = 18  # 民法典 第十七条: a person of 18 or over is an adult
@@ -179,7 +179,8 @@ def end_citizen_link(actor: User, link: CitizenLink) -> CitizenLink:
     return link
 
 
-RATEABLE_STATUSES = ("completed", "refused")  # the application has ended with a result
+# The application has ended with a result (not withdrawn by the applicant).
+RATEABLE_STATUSES = (ApplicationStatus.COMPLETED, ApplicationStatus.REFUSED)
 
 
 @transaction.atomic
