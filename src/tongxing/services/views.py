@@ -66,15 +66,50 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.can(Capability.PROCESS_APPLICATIONS):
         raise PermissionDenied
-    waiting = inbox_for(user).select_related("person", "service_type", "assigned_to")
+    waiting = _list_columns(
+        inbox_for(user).select_related("person", "service_type", "assigned_to"),
+        "assigned_to__username",
+        "assigned_to__display_name",
+    )
     if request.GET.get("mine") == "1":
         waiting = waiting.filter(assigned_to=user)
     page = Paginator(waiting, PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_step_labels(page.object_list)
     return render(
         request,
         "services/inbox.html",
         {"page": page, "today": _today(), "mine": request.GET.get("mine") == "1"},
     )
+
+
+def _list_columns(applications: Any, *more: str) -> Any:
+    """Only the columns a list shows: a person row loaded whole would decrypt its ID
+    number, address and phones, which is most of a list page's time."""
+    return applications.only(
+        "id",
+        "status",
+        "current_step",
+        "due_date",
+        "priority",
+        "submitted_on",
+        "service_type__name",
+        "person__name",
+        *more,
+    )
+
+
+def _with_step_labels(applications: Any) -> list[Application]:
+    """The rows with ``step_label``: the current step's label from the type's definition."""
+    rows = list(applications)
+    # One query for the few types on the page, not a definition decoded per row.
+    definitions = {
+        t.pk: ServiceDefinition.from_type(t)
+        for t in ServiceType.objects.filter(pk__in={row.service_type_id for row in rows})
+    }
+    for row in rows:
+        step = definitions[row.service_type_id].step(row.current_step)
+        row.step_label = step.label if step else ""
+    return rows
 
 
 def _steps(definition: ServiceDefinition, application: Application) -> list[dict[str, Any]]:
@@ -171,12 +206,10 @@ def _detail(request: HttpRequest, application: Application, **forms_: Any) -> Ht
         context["step_form"] = forms_.get("step_form") or _step_form(request, application, step)
         if step.decision:
             context["refuse_form"] = forms_.get("refuse_form") or forms.RefuseForm(prefix="refuse")
-    if current is not None and application.is_open:
-        users = _reassign_users(application, current)
-        if step is not None or user.role != Role.PROVIDER:
-            context["reassign_form"] = forms_.get("reassign_form") or forms.ReassignForm(
-                users=users, prefix="reassign"
-            )
+    if current is not None and actions.may_reassign(user, application):
+        context["reassign_form"] = forms_.get("reassign_form") or forms.ReassignForm(
+            users=_reassign_users(application, current), prefix="reassign"
+        )
     context["comment_form"] = forms_.get("comment_form") or forms.CommentForm(prefix="comment")
     context["withdraw_form"] = forms_.get("withdraw_form") or forms.WithdrawForm(prefix="withdraw")
     context["record_form"] = forms_.get("record_form") or forms.ServiceRecordForm(prefix="record")
@@ -414,7 +447,7 @@ def person_services(request: HttpRequest, pk: int) -> HttpResponse:
         "services/person.html",
         {
             "person": person,
-            "applications": applications,
+            "applications": _with_step_labels(applications),
             "documents": Document.objects.filter(person=person),
             "upload_form": upload_form,
             "service_types": ServiceType.objects.filter(active=True),
@@ -555,9 +588,9 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_places": facility.applications.filter(
                 status__in=["in_progress", "approved"]
             ).count(),
-            "clients": clients.select_related("person", "service_type").order_by("-submitted_at")[
-                :100
-            ],
+            "clients": _list_columns(
+                clients.select_related("person", "service_type").order_by("-submitted_at")
+            )[:100],
         },
     )
 
@@ -567,12 +600,14 @@ def provider_clients(request: HttpRequest) -> HttpResponse:
     """A provider's clients: every application placed at the facilities they work for."""
     if request.user.role != Role.PROVIDER:
         raise PermissionDenied
-    clients = (
+    clients = _list_columns(
         applications_for(request.user)
         .select_related("person", "service_type", "facility")
-        .order_by("-submitted_at")
+        .order_by("-submitted_at"),
+        "facility__name",
     )
     page = Paginator(clients, PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_step_labels(page.object_list)
     return render(
         request,
         "services/provider_clients.html",
