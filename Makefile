@@ -64,6 +64,8 @@ bench: install-test
 	$(BIN)/python benchmarks/quota.py
 	$(BIN)/python benchmarks/unemployment_warning.py
 	$(BIN)/python benchmarks/reconcile.py
+	$(BIN)/python benchmarks/inbox.py --keep
+	$(BIN)/python benchmarks/portal_pages.py
 
 clean:
 	rm -rf $(VENV) var

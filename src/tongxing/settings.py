@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "tongxing.reconcile",
     "ninja",  # serves the API docs page's own static files, no CDN
     "tongxing.api",
+    "tongxing.services",
+    "tongxing.portal",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +153,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Citizens may sign in with their mobile number; axes (first) still counts and locks.
+    "tongxing.portal.backends.CitizenPhoneBackend",
 ]
 
 # Lock an account+address pair after repeated failures; an officer unlocks it in the admin.
@@ -200,8 +204,15 @@ TONGXING_MASTER_KEY_FILE = Path(
 TONGXING_REGION = os.environ.get("TONGXING_REGION", "sichuan-bazhong")
 TONGXING_REGIONS_DIR = Path(os.environ.get("TONGXING_REGIONS_DIR", PROJECT_DIR / "regions"))
 TONGXING_PAGE_SIZE = envint("TONGXING_PAGE_SIZE", "25")
+# Who confirms a citizen's real name when an account is linked (portal/identity.py). The
+# demo check does not contact any real-name service; a deployment names its own class.
+TONGXING_IDENTITY_CHECK = os.environ.get(
+    "TONGXING_IDENTITY_CHECK", "tongxing.portal.identity.DemoIdentityCheck"
+)
 # Uploaded import files are kept here, outside the web root, with their checksum.
 TONGXING_IMPORT_DIR = Path(os.environ.get("TONGXING_IMPORT_DIR", VAR_DIR / "imports"))
+# Applicants' documents: outside the web root, served only by an access-checked view.
+TONGXING_DOCUMENTS_DIR = Path(os.environ.get("TONGXING_DOCUMENTS_DIR", VAR_DIR / "documents"))
 # Files larger than this (about 2,000 rows) are checked and applied as background jobs with
 # a progress bar; smaller ones answer on the page at once.
 TONGXING_IMPORT_INLINE_BYTES = int(os.environ.get("TONGXING_IMPORT_INLINE_BYTES", 256 * 1024))

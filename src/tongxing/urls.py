@@ -15,6 +15,8 @@ urlpatterns = [
     path("reconcile/", include("tongxing.reconcile.urls")),
     path("api/", api.urls),
     path("api-clients/", include("tongxing.api.urls")),
+    path("services/", include("tongxing.services.urls")),
+    path("portal/", include("tongxing.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

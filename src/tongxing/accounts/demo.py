@@ -38,6 +38,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("provider", Role.PROVIDER, "511902", "巴州区康复中心"),
     DemoAccount("auditor", Role.AUDITOR, "5119", "审计员"),
     DemoAccount("citizen", Role.CITIZEN, None, "张群众"),
+    # Linked to a child in the portal (portal/demo.py); the citizen above to themselves.
+    DemoAccount("guardian", Role.CITIZEN, None, "王家长（监护人）"),
 )
 
 

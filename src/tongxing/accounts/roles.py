@@ -55,6 +55,15 @@ class Capability(enum.Enum):
     SUBMIT_LISTS_BY_API = "submit_lists_by_api"  # a department sends its lists to the API
     READ_FINDINGS_BY_API = "read_findings_by_api"  # a department reads findings it acts on
     CHECK_CERTIFICATES = "check_certificates"  # is a certificate valid, for a stated purpose
+    VIEW_SERVICES = "view_services"  # service applications and documents in the area
+    APPLY_FOR_SERVICE = "apply_for_service"  # apply for a service on a person's behalf
+    PROCESS_APPLICATIONS = "process_applications"  # act on the steps that are the role's
+    VIEW_FACILITIES = "view_facilities"  # the facilities and providers directory
+    MANAGE_FACILITIES = "manage_facilities"  # add facilities, designations, provider staff
+    RECORD_SERVICE_DELIVERY = "record_service_delivery"  # a provider's own clients only
+    USE_PORTAL = "use_portal"  # a citizen acts for themselves or their wards in the portal
+    LINK_CITIZENS = "link_citizens"  # link a citizen account to the persons it acts for
+    VIEW_SERVICE_RATINGS = "view_service_ratings"  # citizens' ratings of services (好差评)
 
 
 _REGISTRY_STAFF = {
@@ -100,14 +109,37 @@ _EMPLOYERS = {
 # worklist; department lists arrive at the county or city federation, which compares them.
 _WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
 _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
+# Every staff level takes applications and acts on the steps a service gives its role
+# (the step says which); facilities and their designations are the county's and city's.
+_SERVICES = {
+    Capability.VIEW_SERVICES,
+    Capability.APPLY_FOR_SERVICE,
+    Capability.PROCESS_APPLICATIONS,
+    Capability.VIEW_FACILITIES,
+}
+_FACILITIES = {Capability.MANAGE_FACILITIES}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
+# Staff who meet the families check who a citizen account acts for (self or guardian).
+# Ratings are read by the county federation, which answers for its services, and the city.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST),
+    Role.VILLAGE_WORKER: frozenset(
+        _REGISTRY_STAFF
+        | _FIELD_STAFF
+        | _EMPLOYMENT_FIELD
+        | _WORKLIST
+        | _SERVICES
+        | {Capability.LINK_CITIZENS}
+    ),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST
+        _REGISTRY_STAFF
+        | _FIELD_STAFF
+        | _EMPLOYMENT_FIELD
+        | _WORKLIST
+        | _SERVICES
+        | {Capability.LINK_CITIZENS}
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -117,10 +149,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYERS
         | _WORKLIST
         | _RECONCILIATION
+        | _SERVICES
+        | _FACILITIES
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
             Capability.IMPORT_REGISTRY,
+            Capability.LINK_CITIZENS,
+            Capability.VIEW_SERVICE_RATINGS,
         }
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
@@ -132,12 +168,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | {Capability.VIEW_EMPLOYMENT}
         | _WORKLIST
         | _RECONCILIATION
+        | _SERVICES
+        | _FACILITIES
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
             Capability.MANAGE_PARAMETERS,
             Capability.IMPORT_REGISTRY,
             Capability.MANAGE_API_TOKENS,
+            Capability.VIEW_SERVICE_RATINGS,
         }
     ),
     # Departments reach the federation only through API tokens, each for one purpose and
@@ -149,9 +188,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.CHECK_CERTIFICATES,
         }
     ),
-    Role.PROVIDER: frozenset(),
+    # A provider sees and acts only for the clients placed at the facilities it works for
+    # (services.scoping), whatever its area.
+    Role.PROVIDER: frozenset(
+        {
+            Capability.PROCESS_APPLICATIONS,
+            Capability.VIEW_FACILITIES,
+            Capability.RECORD_SERVICE_DELIVERY,
+        }
+    ),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
-    Role.CITIZEN: frozenset(),
+    Role.CITIZEN: frozenset({Capability.USE_PORTAL}),
 }
 
 # The area level a staff role is bound to; the account form enforces it.

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from tongxing.accounts.actions import set_display_preferences
 from tongxing.accounts.forms import LoginForm
+from tongxing.accounts.roles import Capability
 
 DISPLAY_COOKIE = "tx_display"
 ONE_YEAR = 365 * 24 * 3600
@@ -51,6 +52,12 @@ def display_preferences(request: HttpRequest) -> HttpResponse:
 class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
+
+    def get_default_redirect_url(self) -> str:
+        # Citizens have no staff overview; their start page is the portal.
+        if self.request.user.can(Capability.USE_PORTAL):
+            return resolve_url("portal:home")
+        return super().get_default_redirect_url()
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
         response = super().form_valid(form)

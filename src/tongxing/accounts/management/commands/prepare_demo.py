@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tongxing.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
+from tongxing.portal.demo import login_lines as portal_login_lines
 
 
 class Command(BaseCommand):
@@ -30,6 +31,9 @@ class Command(BaseCommand):
         call_command("load_surveys", settings.TONGXING_REGION)
         call_command("generate_survey_demo", seed=seed)
         call_command("generate_employment_demo", seed=seed)
+        call_command("load_services", settings.TONGXING_REGION)
+        call_command("generate_services_demo", seed=seed)
+        call_command("generate_portal_demo")
         call_command("generate_api_demo")
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_ACCOUNTS:
@@ -38,4 +42,7 @@ class Command(BaseCommand):
                 f"  {spec.username:<11} {spec.role:<17} {area:<13} {spec.display_name}"
             )
         self.stdout.write(f"  {'admin':<11} {'superuser':<17} {'-':<13} configuration (/admin/)")
+        self.stdout.write("\nCitizen portal (/portal/), same password:")
+        for line in portal_login_lines():
+            self.stdout.write(line)
         self.stdout.write("\nOpen http://127.0.0.1:8000/ and sign in.")
