@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "tongxing.surveys",
     "tongxing.employment",
     "tongxing.reconcile",
+    "tongxing.devices",
+    "tongxing.rehab",
 ]
 
 MIDDLEWARE = [

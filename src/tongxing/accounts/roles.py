@@ -50,6 +50,13 @@ class Capability(enum.Enum):
     RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
     RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
+    VIEW_DEVICES = "view_devices"  # device catalogue, centres, loan pools, device cases
+    MANAGE_LOAN_POOL = "manage_loan_pool"  # add, lend, take back, repair, recycle loan items
+    PROVIDE_DEVICES = "provide_devices"  # assess, fit, hand over with settlement, follow up
+    VIEW_REHAB = "view_rehab"  # rehabilitation institutions, children's cases, settlements
+    MANAGE_REHAB_CASES = "manage_rehab_cases"  # screening, diagnosis, application, placement
+    RECORD_REHAB_SERVICES = "record_rehab_services"  # an institution's monthly service records
+    SETTLE_REHAB = "settle_rehab"  # settle an institution's month against the yearly caps
 
 
 _REGISTRY_STAFF = {
@@ -91,14 +98,32 @@ _EMPLOYERS = {Capability.VIEW_EMPLOYERS, Capability.MANAGE_EMPLOYERS}
 # worklist; department lists arrive at the county or city federation, which compares them.
 _WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
 _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
+# Devices and child rehabilitation: every staff level follows the cases of its area; the
+# county federation runs them (assessment, placement, loan pools, settlement) and the city
+# settles institutions outside Bazhong. Providers (device centres, rehab institutions) act
+# only at the facilities they are staff of: that scope is checked by devices/access.py.
+_PROVISION_VIEW = {Capability.VIEW_DEVICES, Capability.VIEW_REHAB}
+_PROVISION_COUNTY = _PROVISION_VIEW | {
+    Capability.MANAGE_LOAN_POOL,
+    Capability.PROVIDE_DEVICES,
+    Capability.MANAGE_REHAB_CASES,
+    Capability.SETTLE_REHAB,
+}
+_PROVISION_PROVIDER = _PROVISION_VIEW | {
+    Capability.MANAGE_LOAN_POOL,
+    Capability.PROVIDE_DEVICES,
+    Capability.RECORD_REHAB_SERVICES,
+}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST),
+    Role.VILLAGE_WORKER: frozenset(
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _PROVISION_VIEW
+    ),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _PROVISION_VIEW
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -108,6 +133,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYERS
         | _WORKLIST
         | _RECONCILIATION
+        | _PROVISION_COUNTY
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -123,6 +149,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | {Capability.VIEW_EMPLOYMENT}
         | _WORKLIST
         | _RECONCILIATION
+        | _PROVISION_VIEW
+        | {Capability.SETTLE_REHAB, Capability.MANAGE_REHAB_CASES}
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -131,7 +159,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.DEPARTMENT: frozenset(),
-    Role.PROVIDER: frozenset(),
+    Role.PROVIDER: frozenset(_PROVISION_PROVIDER),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
     Role.CITIZEN: frozenset(),
 }

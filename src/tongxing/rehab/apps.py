@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RehabConfig(AppConfig):
+    name = "tongxing.rehab"
+    verbose_name = _("Child rehabilitation assistance")
