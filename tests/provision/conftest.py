@@ -34,14 +34,14 @@ def parameters(db):
     load_parameters(REGION)
 
 
-def set_cap(key: str, amount: str, start: dt.date = dt.date(2018, 10, 1)) -> None:
-    """An approved value for a cap the region pack declares not_found (a test's stand-in
-    for the value a city officer would propose with the provincial notice)."""
+def set_value(key: str, value: str | int, start: dt.date = dt.date(2018, 10, 1)) -> None:
+    """An approved value for a parameter the region pack declares not_found or sets
+    nationally (a test's stand-in for a value a city officer proposes with its notice)."""
     parameter = Parameter.objects.get(key=key)
     ParameterValue.objects.create(
         parameter=parameter,
         effective_from=start,
-        value=amount,
+        value=value,
         source="test",
         verified=False,
         status=ValueStatus.APPROVED,
