@@ -99,8 +99,8 @@ def test_the_yearly_cap_applies_per_child_across_institutions(
     set_value(CAP_FIRST_BAND, "2000.00")
     set_value(CAP_OLDER_BAND, "500.00")
     set_value(AGE_MAX, 8, dt.date(2025, 1, 1))  # a province extending the range to 8
-    from tongxing.accounts.roles import Role
     from tests.conftest import cast_member
+    from tongxing.accounts.roles import Role
 
     local_staff = cast_member("local_rehab", Role.PROVIDER, "511902")
     actions.add_institution_staff(county, local_institution, local_staff)

@@ -1,0 +1,89 @@
+"""Scoped reads for child rehabilitation. The institution directory is open to anyone
+with the capability; children are not: staff see the children of their area, an
+institution's staff the children placed there, and settlements are seen by the area that
+settles them and by the institution itself. Anything else is a 404, audited."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from tongxing.accounts.models import User
+from tongxing.accounts.roles import Capability
+from tongxing.core import audit
+from tongxing.core.models import AuditAction
+from tongxing.core.scoping import prefix_q
+from tongxing.devices.access import is_provider
+from tongxing.registry.queries import require
+from tongxing.rehab.models import Institution, Placement, RehabCase, Settlement
+
+
+def institutions_for(user: User) -> QuerySet[Institution]:
+    require(user, Capability.VIEW_REHAB)
+    institutions = Institution.objects.select_related("area", "settling_area")
+    return institutions.filter(staff=user) if is_provider(user) else institutions
+
+
+def _refuse(user: User, object_type: str, pk: int, area_code: str | None) -> None:
+    if area_code is not None:
+        audit.record(
+            user,
+            AuditAction.REFUSED,
+            object_type=object_type,
+            object_id=pk,
+            area_code=area_code,
+            summary="outside the user's area or facility",
+        )
+    raise Http404
+
+
+def get_institution_for_user(user: User, pk: int) -> Institution:
+    institution = institutions_for(user).filter(pk=pk).first()
+    if institution is None:
+        area = Institution.objects.filter(pk=pk).values_list("settling_area_id", flat=True).first()
+        _refuse(user, "rehab.institution", pk, area)
+    return institution  # type: ignore[return-value]
+
+
+def placements_for(user: User, institution: Institution) -> QuerySet[Placement]:
+    """The children placed at ``institution`` that ``user`` may see."""
+    placements = institution.placements.select_related("child", "case")
+    if is_provider(user):
+        return placements
+    return placements.filter(prefix_q("child__area_id", user.area_id))
+
+
+def cases_for(user: User) -> QuerySet[RehabCase]:
+    require(user, Capability.VIEW_REHAB)
+    cases = RehabCase.objects.select_related("child")
+    if is_provider(user):
+        return cases.filter(placements__institution__staff=user).distinct()
+    return cases.filter(prefix_q("child__area_id", user.area_id))
+
+
+def get_case_for_user(user: User, pk: int) -> RehabCase:
+    case = cases_for(user).filter(pk=pk).first()
+    if case is None:
+        area = RehabCase.objects.filter(pk=pk).values_list("child__area_id", flat=True).first()
+        _refuse(user, "rehab.rehabcase", pk, area)
+    return case  # type: ignore[return-value]
+
+
+def settlements_for(user: User) -> QuerySet[Settlement]:
+    require(user, Capability.VIEW_REHAB)
+    settlements = Settlement.objects.select_related("institution", "settled_by")
+    if is_provider(user):
+        return settlements.filter(institution__staff=user)
+    return settlements.filter(Q(prefix_q("institution__settling_area_id", user.area_id)))
+
+
+def get_settlement_for_user(user: User, pk: int) -> Settlement:
+    settlement = settlements_for(user).filter(pk=pk).first()
+    if settlement is None:
+        area = (
+            Settlement.objects.filter(pk=pk)
+            .values_list("institution__settling_area_id", flat=True)
+            .first()
+        )
+        _refuse(user, "rehab.settlement", pk, area)
+    return settlement  # type: ignore[return-value]
