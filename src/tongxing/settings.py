@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tongxing.surveys",
     "tongxing.employment",
     "tongxing.reconcile",
+    "tongxing.services",
     "tongxing.devices",
     "tongxing.rehab",
 ]
@@ -202,6 +203,8 @@ TONGXING_REGIONS_DIR = Path(os.environ.get("TONGXING_REGIONS_DIR", PROJECT_DIR /
 TONGXING_PAGE_SIZE = envint("TONGXING_PAGE_SIZE", "25")
 # Uploaded import files are kept here, outside the web root, with their checksum.
 TONGXING_IMPORT_DIR = Path(os.environ.get("TONGXING_IMPORT_DIR", VAR_DIR / "imports"))
+# Applicants' documents: outside the web root, served only by an access-checked view.
+TONGXING_DOCUMENTS_DIR = Path(os.environ.get("TONGXING_DOCUMENTS_DIR", VAR_DIR / "documents"))
 # Files larger than this (about 2,000 rows) are checked and applied as background jobs with
 # a progress bar; smaller ones answer on the page at once.
 TONGXING_IMPORT_INLINE_BYTES = int(os.environ.get("TONGXING_IMPORT_INLINE_BYTES", 256 * 1024))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("surveys/", include("tongxing.surveys.urls")),
     path("employment/", include("tongxing.employment.urls")),
     path("reconcile/", include("tongxing.reconcile.urls")),
+    path("services/", include("tongxing.services.urls")),
     path("devices/", include("tongxing.devices.urls")),
     path("rehab/", include("tongxing.rehab.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -57,6 +57,12 @@ class Capability(enum.Enum):
     MANAGE_REHAB_CASES = "manage_rehab_cases"  # screening, diagnosis, application, placement
     RECORD_REHAB_SERVICES = "record_rehab_services"  # an institution's monthly service records
     SETTLE_REHAB = "settle_rehab"  # settle an institution's month against the yearly caps
+    VIEW_SERVICES = "view_services"  # service applications and documents in the area
+    APPLY_FOR_SERVICE = "apply_for_service"  # apply for a service on a person's behalf
+    PROCESS_APPLICATIONS = "process_applications"  # act on the steps that are the role's
+    VIEW_FACILITIES = "view_facilities"  # the facilities and providers directory
+    MANAGE_FACILITIES = "manage_facilities"  # add facilities, designations, provider staff
+    RECORD_SERVICE_DELIVERY = "record_service_delivery"  # a provider's own clients only
 
 
 _REGISTRY_STAFF = {
@@ -114,16 +120,25 @@ _PROVISION_PROVIDER = _PROVISION_VIEW | {
     Capability.PROVIDE_DEVICES,
     Capability.RECORD_REHAB_SERVICES,
 }
+# Every staff level takes applications and acts on the steps a service gives its role
+# (the step says which); facilities and their designations are the county's and city's.
+_SERVICES = {
+    Capability.VIEW_SERVICES,
+    Capability.APPLY_FOR_SERVICE,
+    Capability.PROCESS_APPLICATIONS,
+    Capability.VIEW_FACILITIES,
+}
+_FACILITIES = {Capability.MANAGE_FACILITIES}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VILLAGE_WORKER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _PROVISION_VIEW
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _SERVICES | _PROVISION_VIEW
     ),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _PROVISION_VIEW
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _SERVICES | _PROVISION_VIEW
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -133,6 +148,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYERS
         | _WORKLIST
         | _RECONCILIATION
+        | _SERVICES
+        | _FACILITIES
         | _PROVISION_COUNTY
         | {
             Capability.MANAGE_CERTIFICATE,
@@ -149,6 +166,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | {Capability.VIEW_EMPLOYMENT}
         | _WORKLIST
         | _RECONCILIATION
+        | _SERVICES
+        | _FACILITIES
         | _PROVISION_VIEW
         | {Capability.SETTLE_REHAB, Capability.MANAGE_REHAB_CASES}
         | {
@@ -159,7 +178,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.DEPARTMENT: frozenset(),
-    Role.PROVIDER: frozenset(_PROVISION_PROVIDER),
+    # A provider sees and acts only for the clients placed at the facilities it works for
+    # (services.scoping, devices/access.py), whatever its area.
+    Role.PROVIDER: frozenset(
+        _PROVISION_PROVIDER
+        | {
+            Capability.PROCESS_APPLICATIONS,
+            Capability.VIEW_FACILITIES,
+            Capability.RECORD_SERVICE_DELIVERY,
+        }
+    ),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
     Role.CITIZEN: frozenset(),
 }
