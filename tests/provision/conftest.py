@@ -13,11 +13,11 @@ from tests import factories
 from tongxing.areas.models import Area
 from tongxing.benefits.models import Origin, Parameter, ParameterValue, ValueStatus
 from tongxing.benefits.parameters import load_parameters
-from tongxing.devices import actions as devices
 from tongxing.devices.catalogue import load_catalogue
 from tongxing.devices.models import CatalogueItem
 from tongxing.rehab import actions as rehab
-from tongxing.rehab.models import Recognition
+from tongxing.services.actions import FacilityData, add_facility_member, create_facility
+from tongxing.services.models import FacilityKind
 
 REGION = "sichuan-bazhong"
 DAY = dt.date(2025, 6, 2)
@@ -51,10 +51,15 @@ def set_value(key: str, value: str | int, start: dt.date = dt.date(2018, 10, 1))
 
 @pytest.fixture
 def centre(county, provider, catalogue):
-    centre = devices.create_centre(
-        county, name="巴州区辅具服务中心", area=Area.objects.get(code="511902")
+    centre = create_facility(
+        county,
+        FacilityData(
+            name="巴州区辅具服务中心",
+            kind=FacilityKind.DEVICE_CENTRE,
+            area=Area.objects.get(code="511902"),
+        ),
     )
-    devices.add_centre_staff(county, centre, provider)
+    add_facility_member(county, centre, provider)
     return centre
 
 
@@ -68,10 +73,15 @@ def other_provider(db):
 
 @pytest.fixture
 def other_centre(other_county, other_provider, catalogue):
-    centre = devices.create_centre(
-        other_county, name="通江县辅具服务中心", area=Area.objects.get(code="511921")
+    centre = create_facility(
+        other_county,
+        FacilityData(
+            name="通江县辅具服务中心",
+            kind=FacilityKind.DEVICE_CENTRE,
+            area=Area.objects.get(code="511921"),
+        ),
     )
-    devices.add_centre_staff(other_county, centre, other_provider)
+    add_facility_member(other_county, centre, other_provider)
     return centre
 
 
@@ -97,28 +107,31 @@ def child(actor, name="小明", born=dt.date(2021, 3, 15), area_code=factories.V
 
 @pytest.fixture
 def chengdu(city, provider, parameters):
-    institution = rehab.register_institution(
+    institution = create_facility(
         city,
-        rehab.InstitutionData(
+        FacilityData(
             name="成都市儿童康复中心",
-            region_text="四川省成都市",
-            recognition=Recognition.MUTUAL,
-            recognised_by="成都市残联",
+            kind=FacilityKind.REHAB_INSTITUTION,
+            region="四川省成都市",
+            designated=True,
             designated_from=dt.date(2023, 1, 1),
             designated_until=dt.date(2026, 12, 31),
+            mutual_recognition=True,
         ),
     )
-    rehab.add_institution_staff(city, institution, provider)
+    add_facility_member(city, institution, provider)
     return institution
 
 
 @pytest.fixture
 def local_institution(county, parameters):
-    return rehab.register_institution(
+    return create_facility(
         county,
-        rehab.InstitutionData(
+        FacilityData(
             name="巴州区残疾儿童康复中心",
+            kind=FacilityKind.REHAB_INSTITUTION,
             area=Area.objects.get(code="511902"),
+            designated=True,
             designated_from=dt.date(2020, 1, 1),
         ),
     )

@@ -133,7 +133,7 @@ def test_a_refused_look_at_another_centre_is_audited(world, client, other_provid
     client.force_login(other_provider)
     client.get(url("devices:centre", world))
     assert AuditEvent.objects.filter(
-        action=AuditAction.REFUSED, object_type="devices.devicecentre", actor=other_provider
+        action=AuditAction.REFUSED, object_type="services.facility", actor=other_provider
     ).exists()
 
 
@@ -159,4 +159,7 @@ def test_the_centre_provider_sees_its_client_but_not_other_persons(
     client.force_login(provider)
     assert client.get(url("devices:case", world)).status_code == 200
     assert client.get(reverse("devices:case", args=[other_case.pk])).status_code == 404
-    assert client.get(reverse("registry:person_detail", args=[stranger.pk])).status_code in (403, 404)
+    assert client.get(reverse("registry:person_detail", args=[stranger.pk])).status_code in (
+        403,
+        404,
+    )

@@ -10,10 +10,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.provision.conftest import DAY, child, placed_child, set_value
+from tongxing.devices.access import settling_area_code
 from tongxing.rehab import actions
 from tongxing.rehab.actions import AGE_MAX
 from tongxing.rehab.models import CaseStatus, ServiceRecord, Settlement, SettlementLine
 from tongxing.rehab.settlement import CAP_FIRST_BAND, CAP_OLDER_BAND
+from tongxing.services.actions import add_facility_member
 
 JUNE, JULY = dt.date(2025, 6, 1), dt.date(2025, 7, 1)
 
@@ -23,8 +25,8 @@ def test_a_child_is_screened_diagnosed_accepted_and_placed_at_a_chengdu_institut
 ):
     placement = placed_child(county, chengdu)
     assert placement.case.status == CaseStatus.PLACED
-    assert placement.institution.outside_bazhong is True
-    assert placement.institution.settling_area_id == "5119"
+    assert placement.institution.area_id is None
+    assert settling_area_code(placement.institution) == "5119"
 
 
 def test_a_child_older_than_the_age_range_is_refused_and_the_case_stays_diagnosed(
@@ -103,7 +105,7 @@ def test_the_yearly_cap_applies_per_child_across_institutions(
     from tongxing.accounts.roles import Role
 
     local_staff = cast_member("local_rehab", Role.PROVIDER, "511902")
-    actions.add_institution_staff(county, local_institution, local_staff)
+    add_facility_member(county, local_institution, local_staff)
     at_home = placed_child(county, local_institution, start=dt.date(2025, 5, 2))
     actions.record_service(
         local_staff, at_home, month=dt.date(2025, 5, 1), sessions=10, amount=Decimal("1500.00")

@@ -15,16 +15,14 @@ from django.utils.translation import gettext as _
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
-from tongxing.areas.models import Area
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
-from tongxing.devices.access import ensure_at_facility, is_provider
+from tongxing.devices.access import ensure_at_facility, settling_area_code
 from tongxing.devices.models import (
     CaseStatus,
     CatalogueItem,
     Condition,
     DeviceCase,
-    DeviceCentre,
     Handover,
     LoanEvent,
     LoanEventKind,
@@ -33,64 +31,19 @@ from tongxing.devices.models import (
 )
 from tongxing.registry.actions import add_years, ensure_allowed
 from tongxing.registry.models import CertificateStatus, Person, PersonStatus
+from tongxing.services.models import Application, Facility, FacilityKind
 
-CENTRE = "devices.devicecentre"
 LOAN_ITEM = "devices.loanitem"
 CASE = "devices.devicecase"
 HANDOVER = "devices.handover"
 CENT = Decimal("0.01")
 
 
-# --- centres -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def create_centre(
-    actor: User, *, name: str, area: Area, address: str = "", phone: str = ""
-) -> DeviceCentre:
-    """A county's device centre; set up by the county (or city) federation."""
-    if is_provider(actor):
-        raise ValidationError(_("Device centres are set up by the federation."))
-    ensure_allowed(actor, Capability.MANAGE_LOAN_POOL, area.code)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("Enter the centre's name.")})
-    if DeviceCentre.objects.filter(name=name).exists():
-        raise ValidationError({"name": _("A device centre with this name already exists.")})
-    centre = DeviceCentre.objects.create(name=name, area=area, address=address, phone=phone)
-    audit.record(
-        actor,
-        AuditAction.CREATE,
-        object_type=CENTRE,
-        object_id=centre.pk,
-        area_code=area.code,
-        summary=f"device centre {name} set up",
-    )
-    return centre
-
-
-@transaction.atomic
-def add_centre_staff(actor: User, centre: DeviceCentre, user: User) -> None:
-    """Let a provider account act for ``centre``."""
-    if is_provider(actor):
-        raise ValidationError(_("Device centre staff are named by the federation."))
-    ensure_allowed(actor, Capability.MANAGE_LOAN_POOL, centre.area_id)
-    centre.staff.add(user)
-    audit.record(
-        actor,
-        AuditAction.UPDATE,
-        object_type=CENTRE,
-        object_id=centre.pk,
-        area_code=centre.area_id,
-        summary=f"{user.username} acts for device centre {centre.name}",
-    )
-
-
 # --- loan pool ---------------------------------------------------------------------------
 
 
-def _allowed_at_centre(actor: User, capability: Capability, centre: DeviceCentre) -> None:
-    ensure_at_facility(actor, capability, centre, centre.area_id)
+def _allowed_at_centre(actor: User, capability: Capability, centre: Facility) -> None:
+    ensure_at_facility(actor, capability, centre, settling_area_code(centre))
 
 
 def _locked_item(actor: User, loan_item: LoanItem) -> LoanItem:
@@ -125,7 +78,7 @@ def _history(
         object_type=LOAN_ITEM,
         object_id=loan_item.pk,
         person_id=person.pk if person else None,
-        area_code=loan_item.centre.area_id,
+        area_code=settling_area_code(loan_item.centre),
         summary=f"loan item {loan_item.tag}: {kind}",
         changes=audit.diff(
             before,
@@ -151,7 +104,7 @@ def _require_condition(condition: str) -> None:
 @transaction.atomic
 def add_loan_items(
     actor: User,
-    centre: DeviceCentre,
+    centre: Facility,
     item: CatalogueItem,
     tags: list[str],
     *,
@@ -325,20 +278,20 @@ def _audit_case(actor: User, case: DeviceCase, summary: str, changes: dict) -> N
 
 @transaction.atomic
 def open_case(
-    actor: User, person: Person, item: CatalogueItem, *, application_id: int | None = None
+    actor: User, person: Person, item: CatalogueItem, *, application: Application | None = None
 ) -> DeviceCase:
     """The device data of an application for ``item``: opened when the application is
     submitted. The person's category must be eligible for the item. Staff record an
     application in their area; with ``application_id`` the engine has already checked who
     may apply (a citizen applies for themself in the portal)."""
-    if application_id is None:
+    if application is None:
         ensure_allowed(actor, Capability.VIEW_DEVICES, person.area_id)
-    if application_id is not None:
-        existing = DeviceCase.objects.filter(application_id=application_id).first()
+    else:
+        existing = DeviceCase.objects.filter(application=application).first()
         if existing is not None:
             return existing  # a step handler run twice changes nothing
     _require_eligible(person, item)
-    case = DeviceCase.objects.create(person=person, item=item, application_id=application_id)
+    case = DeviceCase.objects.create(person=person, item=item, application=application)
     audit.record(
         actor,
         AuditAction.CREATE,
@@ -358,13 +311,15 @@ def record_assessment(
     *,
     on: dt.date,
     notes: str,
-    centre: DeviceCentre,
+    centre: Facility,
     remote_guidance: bool = False,
 ) -> DeviceCase:
     """The county's assessment: what the person needs, whether a specialist guided it
     remotely (their photos are the application's documents), and the centre that fits."""
     ensure_allowed(actor, Capability.PROVIDE_DEVICES, case.person.area_id)
     case = _locked_case(actor, case, status=CaseStatus.APPLIED)
+    if centre.kind != FacilityKind.DEVICE_CENTRE or not centre.active:
+        raise ValidationError({"centre": _("Choose an active device centre.")})
     if not notes.strip():
         raise ValidationError({"notes": _("Write what the assessment found.")})
     case.status = CaseStatus.ASSESSED
@@ -395,7 +350,9 @@ def record_fitting(
     """The centre's fitting: the item actually fitted (it may differ from the one asked
     for, within the person's eligible items) and its price."""
     case = _locked_case(actor, case, status=CaseStatus.ASSESSED)
-    ensure_at_facility(actor, Capability.PROVIDE_DEVICES, case.centre, case.centre.area_id)
+    ensure_at_facility(
+        actor, Capability.PROVIDE_DEVICES, case.centre, settling_area_code(case.centre)
+    )
     _require_eligible(case.person, item)
     if price is None or price <= 0 or price != price.quantize(CENT):
         raise ValidationError({"price": _("Enter the price in yuan, with at most 2 decimals.")})
@@ -440,7 +397,7 @@ def hand_over(actor: User, case: DeviceCase, *, on: dt.date) -> Handover:
     the same group handed over within its replacement period is refused."""
     case = _locked_case(actor, case, status=CaseStatus.FITTED)
     centre = case.centre
-    ensure_at_facility(actor, Capability.PROVIDE_DEVICES, centre, centre.area_id)
+    ensure_at_facility(actor, Capability.PROVIDE_DEVICES, centre, settling_area_code(centre))
     item = case.fitted_item
     if case.fitted_on and on < case.fitted_on:
         raise ValidationError({"on": _("The handover cannot come before the fitting.")})
@@ -483,7 +440,7 @@ def hand_over(actor: User, case: DeviceCase, *, on: dt.date) -> Handover:
         object_type=HANDOVER,
         object_id=handover.pk,
         person_id=case.person_id,
-        area_code=centre.area_id,
+        area_code=settling_area_code(centre),
         summary=f"{item.code} handed over at {centre.name}: subsidy {subsidy}, person pays {pays}",
         changes={"subsidy": [None, str(subsidy)], "person_pays": [None, str(pays)]},
     )
@@ -494,7 +451,9 @@ def hand_over(actor: User, case: DeviceCase, *, on: dt.date) -> Handover:
 def record_follow_up(actor: User, case: DeviceCase, *, on: dt.date, notes: str) -> DeviceCase:
     """The follow-up visit after the handover: is the device used, does it fit."""
     case = _locked_case(actor, case, status=CaseStatus.HANDED_OVER)
-    ensure_at_facility(actor, Capability.PROVIDE_DEVICES, case.centre, case.centre.area_id)
+    ensure_at_facility(
+        actor, Capability.PROVIDE_DEVICES, case.centre, settling_area_code(case.centre)
+    )
     if not notes.strip():
         raise ValidationError({"notes": _("Write what the follow-up found.")})
     if on < case.handover.handed_over_on:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxing.devices.models import CatalogueItem, Condition, DeviceCentre
+from tongxing.devices.models import CatalogueItem, Condition
+from tongxing.services.models import Facility
 
 
 class DateInput(forms.DateInput):
@@ -54,7 +55,7 @@ class AssessmentForm(forms.Form):
         required=False,
     )
     centre = forms.ModelChoiceField(
-        label=_("Device centre that fits"), queryset=DeviceCentre.objects.none()
+        label=_("Device centre that fits"), queryset=Facility.objects.none()
     )
 
 

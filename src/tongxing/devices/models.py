@@ -1,5 +1,6 @@
-"""Assistive devices: the region's catalogue, the device centres with their loan pools,
-and a person's device case (assessment, fitting, handover with its settlement, follow-up).
+"""Assistive devices: the region's catalogue, the device centres' loan pools (a centre is
+a ``services.Facility`` of kind ``device_centre``), and a person's device case
+(assessment, fitting, handover with its settlement, follow-up).
 
 A device case is the device data of one application: the application engine moves the
 application through its steps and the step handlers here record what each step found.
@@ -46,28 +47,6 @@ class CatalogueItem(models.Model):
         return self.name
 
 
-class DeviceCentre(models.Model):
-    """A county's assistive-device service centre (辅具服务中心/站): fits devices, hands them
-    over with the subsidy settled on the spot, and runs a loan pool. ``staff`` are the
-    provider accounts that act for the centre."""
-
-    name = models.CharField(_("name"), max_length=80, unique=True)
-    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT)
-    address = models.CharField(_("address"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
-    staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("device centre")
-        verbose_name_plural = _("device centres")
-        ordering = ["area_id", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class LoanState(models.TextChoices):
     AVAILABLE = "available", _("Available")
     LENT = "lent", _("Lent")
@@ -85,8 +64,12 @@ class Condition(models.TextChoices):
 class LoanItem(models.Model):
     """One physical item of a centre's loan pool, with its asset tag."""
 
+    # A services.Facility of kind device_centre: the directory is the engine's.
     centre = models.ForeignKey(
-        DeviceCentre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="loan_items"
+        "services.Facility",
+        verbose_name=_("centre"),
+        on_delete=models.PROTECT,
+        related_name="loan_items",
     )
     item = models.ForeignKey(CatalogueItem, verbose_name=_("item"), on_delete=models.PROTECT)
     tag = models.CharField(_("asset tag"), max_length=30)
@@ -183,17 +166,24 @@ class DeviceCase(models.Model):
     item = models.ForeignKey(
         CatalogueItem, verbose_name=_("device asked for"), on_delete=models.PROTECT
     )
-    application_id = models.BigIntegerField(_("application"), null=True, blank=True, unique=True)
+    application = models.OneToOneField(
+        "services.Application",
+        verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="device_case",
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.APPLIED
     )
     centre = models.ForeignKey(
-        DeviceCentre,
+        "services.Facility",
         verbose_name=_("device centre"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="cases",
+        related_name="device_cases",
     )
     assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
     assessment_notes = models.TextField(_("assessment notes"), blank=True)
@@ -232,7 +222,10 @@ class Handover(models.Model):
         DeviceCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="handover"
     )
     centre = models.ForeignKey(
-        DeviceCentre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="handovers"
+        "services.Facility",
+        verbose_name=_("centre"),
+        on_delete=models.PROTECT,
+        related_name="handovers",
     )
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"

@@ -13,15 +13,17 @@ from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
 from tongxing.devices.access import is_provider
-from tongxing.devices.models import DeviceCase, DeviceCentre, Handover, LoanItem, LoanState
+from tongxing.devices.models import DeviceCase, Handover, LoanItem, LoanState
 from tongxing.registry.queries import require
+from tongxing.services.models import Facility, FacilityKind
+from tongxing.services.scoping import facility_ids_for
 
 
-def centres_for(user: User) -> QuerySet[DeviceCentre]:
+def centres_for(user: User) -> QuerySet[Facility]:
     require_view(user)
-    centres = DeviceCentre.objects.select_related("area")
+    centres = Facility.objects.filter(kind=FacilityKind.DEVICE_CENTRE).select_related("area")
     if is_provider(user):
-        return centres.filter(staff=user)
+        return centres.filter(pk__in=facility_ids_for(user))
     # Village and township staff follow their persons' cases, not the centre's other clients.
     return centres.filter(prefix_q("area_id", user.area_id))
 
@@ -43,11 +45,11 @@ def _refuse(user: User, object_type: str, pk: int, area_code: str | None) -> Non
     raise Http404
 
 
-def get_centre_for_user(user: User, pk: int) -> DeviceCentre:
+def get_centre_for_user(user: User, pk: int) -> Facility:
     centre = centres_for(user).filter(pk=pk).first()
     if centre is None:
-        area = DeviceCentre.objects.filter(pk=pk).values_list("area_id", flat=True).first()
-        _refuse(user, "devices.devicecentre", pk, area)
+        found = Facility.objects.filter(pk=pk, kind=FacilityKind.DEVICE_CENTRE).first()
+        _refuse(user, "services.facility", pk, found and (found.area_id or "5119"))
     return centre  # type: ignore[return-value]
 
 
@@ -55,7 +57,7 @@ def cases_for(user: User) -> QuerySet[DeviceCase]:
     require_view(user)
     cases = DeviceCase.objects.select_related("person", "item", "centre", "fitted_item")
     if is_provider(user):
-        return cases.filter(centre__staff=user)
+        return cases.filter(centre_id__in=facility_ids_for(user))
     return cases.filter(prefix_q("person__area_id", user.area_id))
 
 
@@ -75,11 +77,12 @@ def get_loan_item_for_user(user: User, pk: int) -> LoanItem:
     )
     if item is None:
         area = LoanItem.objects.filter(pk=pk).values_list("centre__area_id", flat=True).first()
+        area = area or ("5119" if LoanItem.objects.filter(pk=pk).exists() else None)
         _refuse(user, "devices.loanitem", pk, area)
     return item  # type: ignore[return-value]
 
 
-def stock(centre: DeviceCentre) -> list[dict]:
+def stock(centre: Facility) -> list[dict]:
     """Per catalogue item: how many are available, lent, in repair (recycled ones are out)."""
     rows = (
         LoanItem.objects.filter(centre=centre)
@@ -95,5 +98,5 @@ def stock(centre: DeviceCentre) -> list[dict]:
     return list(rows)
 
 
-def handovers_at(centre: DeviceCentre) -> QuerySet[Handover]:
+def handovers_at(centre: Facility) -> QuerySet[Handover]:
     return Handover.objects.filter(centre=centre).select_related("person", "item")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from tongxing.accounts.roles import Capability
 from tongxing.devices import actions, forms, queries
-from tongxing.devices.access import is_facility_staff, is_provider
+from tongxing.devices.access import is_facility_staff, is_provider, settling_area_code
 from tongxing.devices.models import CaseStatus, CatalogueItem, LoanState
 from tongxing.registry.forms import apply_errors
 from tongxing.registry.models import Person
@@ -83,7 +83,7 @@ def centre_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "loan_items": centre.loan_items.select_related("item", "borrower").exclude(
                 state=LoanState.RECYCLED
             ),
-            "cases": centre.cases.select_related("person", "item").exclude(
+            "cases": centre.device_cases.select_related("person", "item").exclude(
                 status__in=[CaseStatus.FOLLOWED_UP]
             ),
             "handovers": handovers[:200],
@@ -204,7 +204,7 @@ def _may_do_step(user: Any, case: Any) -> bool:
         return not is_provider(user) and case.person.area_id.startswith(user.area_id)
     if is_provider(user):
         return is_facility_staff(user, case.centre)
-    return case.centre.area_id.startswith(user.area_id)
+    return settling_area_code(case.centre).startswith(user.area_id)
 
 
 def _run_step(request: HttpRequest, case: Any, name: str, data: dict) -> None:

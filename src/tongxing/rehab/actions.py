@@ -6,7 +6,6 @@ writes its audit row in one transaction; a refusal raises and changes nothing.""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,112 +14,30 @@ from django.utils.translation import gettext as _
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
-from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
+from tongxing.areas.models import Area
 from tongxing.benefits.parameters import ParameterLookupError, ParameterSet
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
-from tongxing.devices.access import ensure_at_facility, is_provider
+from tongxing.devices.access import ensure_at_facility, settling_area_code
 from tongxing.registry.actions import ensure_allowed
 from tongxing.registry.models import Person, PersonStatus
 from tongxing.rehab import settlement as engine
 from tongxing.rehab.models import (
     CaseStatus,
-    Institution,
     Placement,
-    Recognition,
     RehabCase,
     ServiceRecord,
     Settlement,
     SettlementLine,
 )
+from tongxing.services.models import Application, Facility, FacilityKind
 
-INSTITUTION = "rehab.institution"
 CASE = "rehab.rehabcase"
 RECORD = "rehab.servicerecord"
 SETTLEMENT = "rehab.settlement"
 AGE_MIN = "programmes.child_rehabilitation.age_min"
 AGE_MAX = "programmes.child_rehabilitation.age_max"
-CITY = "5119"
 CENT = Decimal("0.01")
-
-
-@dataclass
-class InstitutionData:
-    name: str
-    designated_from: dt.date
-    area: Area | None = None
-    region_text: str = ""
-    recognition: str = Recognition.LOCAL
-    recognised_by: str = ""
-    designated_until: dt.date | None = None
-    services: str = ""
-
-
-def _settling_area(data: InstitutionData) -> Area:
-    """An institution in Bazhong is settled by its county; one outside by the city."""
-    if data.area is None:
-        return Area.objects.get(code=CITY)
-    return Area.objects.get(code=data.area.code[: CODE_LENGTH[AreaLevel.COUNTY]])
-
-
-@transaction.atomic
-def register_institution(actor: User, data: InstitutionData) -> Institution:
-    errors: dict[str, str] = {}
-    name = data.name.strip()
-    if not name:
-        errors["name"] = _("Enter the institution's name.")
-    elif Institution.objects.filter(name=name).exists():
-        errors["name"] = _("An institution with this name is already registered.")
-    if data.area is None and not data.region_text.strip():
-        errors["region_text"] = _("Give the area in Bazhong, or the region outside it.")
-    if data.area is None and data.recognition == Recognition.LOCAL:
-        errors["recognition"] = _(
-            "An institution outside Bazhong is designated elsewhere and recognised mutually."
-        )
-    if data.designated_until and data.designated_until < data.designated_from:
-        errors["designated_until"] = _("The designation cannot end before it starts.")
-    if errors:
-        raise ValidationError(errors)
-    settling = _settling_area(data)
-    if is_provider(actor):
-        raise ValidationError(_("Institutions are designated by the federation."))
-    ensure_allowed(actor, Capability.MANAGE_REHAB_CASES, settling.code)
-    institution = Institution.objects.create(
-        name=name,
-        area=data.area,
-        region_text=data.region_text.strip(),
-        settling_area=settling,
-        recognition=data.recognition,
-        recognised_by=data.recognised_by.strip(),
-        designated_from=data.designated_from,
-        designated_until=data.designated_until,
-        services=data.services.strip(),
-    )
-    audit.record(
-        actor,
-        AuditAction.CREATE,
-        object_type=INSTITUTION,
-        object_id=institution.pk,
-        area_code=settling.code,
-        summary=f"rehabilitation institution {name} registered ({data.recognition})",
-    )
-    return institution
-
-
-@transaction.atomic
-def add_institution_staff(actor: User, institution: Institution, user: User) -> None:
-    if is_provider(actor):
-        raise ValidationError(_("Institution staff are named by the federation."))
-    ensure_allowed(actor, Capability.MANAGE_REHAB_CASES, institution.settling_area_id)
-    institution.staff.add(user)
-    audit.record(
-        actor,
-        AuditAction.UPDATE,
-        object_type=INSTITUTION,
-        object_id=institution.pk,
-        area_code=institution.settling_area_id,
-        summary=f"{user.username} acts for {institution.name}",
-    )
 
 
 def _audit_case(actor: User, case: RehabCase, action: AuditAction, summary: str) -> None:
@@ -159,12 +76,12 @@ def record_screening(
     *,
     on: dt.date,
     result: str,
-    application_id: int | None = None,
+    application: Application | None = None,
 ) -> RehabCase:
     """A screening found a suspected disability: the child's case opens."""
     ensure_allowed(actor, Capability.MANAGE_REHAB_CASES, child.area_id)
-    if application_id is not None:
-        existing = RehabCase.objects.filter(application_id=application_id).first()
+    if application is not None:
+        existing = RehabCase.objects.filter(application=application).first()
         if existing is not None:
             return existing
     if child.status != PersonStatus.ACTIVE:
@@ -172,7 +89,7 @@ def record_screening(
     if not result.strip():
         raise ValidationError({"result": _("Write what the screening found.")})
     case = RehabCase.objects.create(
-        child=child, screened_on=on, screening_result=result.strip(), application_id=application_id
+        child=child, screened_on=on, screening_result=result.strip(), application=application
     )
     _audit_case(actor, case, AuditAction.CREATE, "child rehabilitation screening recorded")
     return case
@@ -231,7 +148,7 @@ def record_application(actor: User, case: RehabCase, *, on: dt.date) -> RehabCas
 
 @transaction.atomic
 def place_child(
-    actor: User, case: RehabCase, institution: Institution, *, start: dt.date
+    actor: User, case: RehabCase, institution: Facility, *, start: dt.date
 ) -> Placement:
     """Place the child at a designated (or mutually recognised) institution the guardian
     chose; an earlier open placement ends the day before."""
@@ -239,7 +156,9 @@ def place_child(
     if case.status not in (CaseStatus.APPLIED, CaseStatus.PLACED):
         raise ValidationError(_("Only an accepted application can be placed."))
     case = _locked_case(actor, case, case.status)
-    if not institution.designated_on(start):
+    if institution.kind != FacilityKind.REHAB_INSTITUTION or not institution.is_designated_on(
+        start
+    ):
         raise ValidationError(
             {
                 "institution": _("%(name)s is not designated on %(day)s.")
@@ -295,7 +214,7 @@ def record_service(
         errors["amount"] = _("Enter the amount in yuan, with at most 2 decimals.")
     if errors:
         raise ValidationError(errors)
-    Institution.objects.select_for_update().filter(pk=institution.pk).first()
+    Facility.objects.select_for_update().filter(pk=institution.pk).first()
     if Settlement.objects.filter(institution=institution, month=month).exists():
         raise ValidationError({"month": _("That month is already settled.")})
     if ServiceRecord.objects.filter(
@@ -324,13 +243,14 @@ def record_service(
 
 
 @transaction.atomic
-def settle_month(actor: User, institution: Institution, month: dt.date) -> Settlement:
+def settle_month(actor: User, institution: Facility, month: dt.date) -> Settlement:
     """Settle the institution's month: each child's claim up to what is left of their
     yearly cap after everything settled for them this year at any institution."""
-    ensure_allowed(actor, Capability.SETTLE_REHAB, institution.settling_area_id)
+    settling = settling_area_code(institution)
+    ensure_allowed(actor, Capability.SETTLE_REHAB, settling)
     _first_of_month(month)
     # Lock the institution so two settlements (or a late record) cannot interleave.
-    Institution.objects.select_for_update().get(pk=institution.pk)
+    Facility.objects.select_for_update().get(pk=institution.pk)
     if Settlement.objects.filter(institution=institution, month=month).exists():
         raise ValidationError({"month": _("That month is already settled.")})
     records, paid = engine.fetch_inputs(institution.pk, month)
@@ -346,6 +266,7 @@ def settle_month(actor: User, institution: Institution, month: dt.date) -> Settl
     settlement = Settlement.objects.create(
         institution=institution,
         month=month,
+        settling_area=Area.objects.get(code=settling),
         claimed=engine.yuan(claimed),
         payable=engine.yuan(payable),
         children=len({line["child_id"] for line in lines}),
@@ -370,7 +291,7 @@ def settle_month(actor: User, institution: Institution, month: dt.date) -> Settl
         AuditAction.CREATE,
         object_type=SETTLEMENT,
         object_id=settlement.pk,
-        area_code=institution.settling_area_id,
+        area_code=settling,
         summary=(
             f"{institution.name} {month:%Y-%m} settled: claimed {settlement.claimed}, "
             f"payable {settlement.payable}"

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongxing.devices.forms import DateInput
-from tongxing.rehab.models import Institution
+from tongxing.services.models import Facility, FacilityKind
 
 
 class MonthField(forms.DateField):
@@ -31,7 +31,8 @@ class ApplicationForm(forms.Form):
 
 class PlacementForm(forms.Form):
     institution = forms.ModelChoiceField(
-        label=_("Designated institution"), queryset=Institution.objects.all()
+        label=_("Designated institution"),
+        queryset=Facility.objects.filter(kind=FacilityKind.REHAB_INSTITUTION, designated=True),
     )
     start = forms.DateField(label=_("From"), widget=DateInput)
 

@@ -1,80 +1,15 @@
-"""Child rehabilitation assistance (残疾儿童康复救助, 国发〔2018〕20号): the designated
-institutions (some outside Bazhong, recognised mutually with Chengdu and Chongqing), a
-child's case (screening, diagnosis, application), the placement at an institution, the
-institution's monthly service records and their settlement per institution and month.
+"""Child rehabilitation assistance (残疾儿童康复救助, 国发〔2018〕20号): a child's case
+(screening, diagnosis, application), the placement at an institution, the institution's
+monthly service records and their settlement per institution and month. The designated
+institutions (some outside Bazhong, recognised mutually with Chengdu and Chongqing) are
+``services.Facility`` rows of kind ``rehab_institution``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class Recognition(models.TextChoices):
-    LOCAL = "local", _("Designated by Bazhong")
-    MUTUAL = "mutual", _("Designated elsewhere, recognised mutually")
-    NONE = "none", _("Not recognised")
-
-
-class Institution(models.Model):
-    """A rehabilitation institution children may be placed at. Inside Bazhong it has an
-    area; outside (成都, 重庆…) a free-text region, and the city federation settles it."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    area = models.ForeignKey(
-        "areas.Area",
-        verbose_name=_("area"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    region_text = models.CharField(_("region outside Bazhong"), max_length=60, blank=True)
-    # Who settles this institution's months: its county, or the city for institutions
-    # outside Bazhong (cross-region settlement).
-    settling_area = models.ForeignKey(
-        "areas.Area", verbose_name=_("settled by"), on_delete=models.PROTECT, related_name="+"
-    )
-    recognition = models.CharField(
-        _("designation"), max_length=8, choices=Recognition.choices, default=Recognition.LOCAL
-    )
-    recognised_by = models.CharField(
-        _("designated by"), max_length=100, blank=True, help_text=_("the designating authority")
-    )
-    designated_from = models.DateField(_("designated from"))
-    designated_until = models.DateField(_("designated until"), null=True, blank=True)
-    services = models.CharField(_("services"), max_length=200, blank=True)
-    staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("rehabilitation institution")
-        verbose_name_plural = _("rehabilitation institutions")
-        ordering = ["region_text", "name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(area__isnull=False) | ~models.Q(region_text=""),
-                name="institution_inside_or_named_region",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def outside_bazhong(self) -> bool:
-        return self.area_id is None
-
-    def designated_on(self, day: dt.date) -> bool:
-        return (
-            self.recognition != Recognition.NONE
-            and self.designated_from <= day
-            and (self.designated_until is None or day <= self.designated_until)
-        )
 
 
 class CaseStatus(models.TextChoices):
@@ -91,7 +26,14 @@ class RehabCase(models.Model):
     child = models.ForeignKey(
         "registry.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="+"
     )
-    application_id = models.BigIntegerField(_("application"), null=True, blank=True, unique=True)
+    application = models.OneToOneField(
+        "services.Application",
+        verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rehab_case",
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.SCREENED
     )
@@ -122,7 +64,7 @@ class Placement(models.Model):
         "registry.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="+"
     )
     institution = models.ForeignKey(
-        Institution,
+        "services.Facility",
         verbose_name=_("institution"),
         on_delete=models.PROTECT,
         related_name="placements",
@@ -149,7 +91,10 @@ class ServiceRecord(models.Model):
         "registry.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="+"
     )
     institution = models.ForeignKey(
-        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+        "services.Facility",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     month = models.DateField(_("month"), help_text=_("the first day of the month"))
     sessions = models.PositiveSmallIntegerField(_("sessions"))
@@ -182,12 +127,17 @@ class Settlement(models.Model):
     yearly cap per child (across all institutions)."""
 
     institution = models.ForeignKey(
-        Institution,
+        "services.Facility",
         verbose_name=_("institution"),
         on_delete=models.PROTECT,
         related_name="settlements",
     )
     month = models.DateField(_("month"))
+    # The institution's county, or the city for an institution outside Bazhong
+    # (cross-region settlement): who settles and who sees the statement.
+    settling_area = models.ForeignKey(
+        "areas.Area", verbose_name=_("settled by"), on_delete=models.PROTECT, related_name="+"
+    )
     claimed = models.DecimalField(_("claimed (yuan)"), max_digits=12, decimal_places=2)
     payable = models.DecimalField(_("payable (yuan)"), max_digits=12, decimal_places=2)
     children = models.PositiveIntegerField(_("children"))

@@ -5,7 +5,7 @@ settles them and by the institution itself. Anything else is a 404, audited."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from tongxing.accounts.models import User
@@ -13,15 +13,21 @@ from tongxing.accounts.roles import Capability
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
-from tongxing.devices.access import is_provider
+from tongxing.devices.access import is_provider, settling_area_code
 from tongxing.registry.queries import require
-from tongxing.rehab.models import Institution, Placement, RehabCase, Settlement
+from tongxing.rehab.models import Placement, RehabCase, Settlement
+from tongxing.services.models import Facility, FacilityKind
+from tongxing.services.scoping import facility_ids_for
 
 
-def institutions_for(user: User) -> QuerySet[Institution]:
+def institutions_for(user: User) -> QuerySet[Facility]:
     require(user, Capability.VIEW_REHAB)
-    institutions = Institution.objects.select_related("area", "settling_area")
-    return institutions.filter(staff=user) if is_provider(user) else institutions
+    institutions = Facility.objects.filter(kind=FacilityKind.REHAB_INSTITUTION).select_related(
+        "area"
+    )
+    if is_provider(user):
+        return institutions.filter(pk__in=facility_ids_for(user))
+    return institutions
 
 
 def _refuse(user: User, object_type: str, pk: int, area_code: str | None) -> None:
@@ -37,15 +43,15 @@ def _refuse(user: User, object_type: str, pk: int, area_code: str | None) -> Non
     raise Http404
 
 
-def get_institution_for_user(user: User, pk: int) -> Institution:
+def get_institution_for_user(user: User, pk: int) -> Facility:
     institution = institutions_for(user).filter(pk=pk).first()
     if institution is None:
-        area = Institution.objects.filter(pk=pk).values_list("settling_area_id", flat=True).first()
-        _refuse(user, "rehab.institution", pk, area)
+        found = Facility.objects.filter(pk=pk, kind=FacilityKind.REHAB_INSTITUTION).first()
+        _refuse(user, "services.facility", pk, found and settling_area_code(found))
     return institution  # type: ignore[return-value]
 
 
-def placements_for(user: User, institution: Institution) -> QuerySet[Placement]:
+def placements_for(user: User, institution: Facility) -> QuerySet[Placement]:
     """The children placed at ``institution`` that ``user`` may see."""
     placements = institution.placements.select_related("child", "case")
     if is_provider(user):
@@ -57,7 +63,7 @@ def cases_for(user: User) -> QuerySet[RehabCase]:
     require(user, Capability.VIEW_REHAB)
     cases = RehabCase.objects.select_related("child")
     if is_provider(user):
-        return cases.filter(placements__institution__staff=user).distinct()
+        return cases.filter(placements__institution_id__in=facility_ids_for(user)).distinct()
     return cases.filter(prefix_q("child__area_id", user.area_id))
 
 
@@ -71,19 +77,15 @@ def get_case_for_user(user: User, pk: int) -> RehabCase:
 
 def settlements_for(user: User) -> QuerySet[Settlement]:
     require(user, Capability.VIEW_REHAB)
-    settlements = Settlement.objects.select_related("institution", "settled_by")
+    settlements = Settlement.objects.select_related("institution", "settled_by", "settling_area")
     if is_provider(user):
-        return settlements.filter(institution__staff=user)
-    return settlements.filter(Q(prefix_q("institution__settling_area_id", user.area_id)))
+        return settlements.filter(institution_id__in=facility_ids_for(user))
+    return settlements.filter(prefix_q("settling_area_id", user.area_id))
 
 
 def get_settlement_for_user(user: User, pk: int) -> Settlement:
     settlement = settlements_for(user).filter(pk=pk).first()
     if settlement is None:
-        area = (
-            Settlement.objects.filter(pk=pk)
-            .values_list("institution__settling_area_id", flat=True)
-            .first()
-        )
+        area = Settlement.objects.filter(pk=pk).values_list("settling_area_id", flat=True).first()
         _refuse(user, "rehab.settlement", pk, area)
     return settlement  # type: ignore[return-value]

@@ -19,11 +19,12 @@ from tongxing.core import audit
 from tongxing.core.exports import XLSX_CONTENT_TYPE, xlsx_file
 from tongxing.core.masking import mask_id_number
 from tongxing.core.models import AuditAction
-from tongxing.devices.access import is_facility_staff, is_provider
+from tongxing.devices.access import is_facility_staff, is_provider, settling_area_code
 from tongxing.registry.forms import apply_errors
 from tongxing.registry.queries import get_person_for_user
 from tongxing.rehab import actions, forms, queries
-from tongxing.rehab.models import CaseStatus, Institution, ServiceRecord, Settlement
+from tongxing.rehab.models import CaseStatus, ServiceRecord, Settlement
+from tongxing.services.models import Facility
 
 
 @login_required
@@ -40,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _placement_choices(user: Any, institution: Institution) -> list[tuple[str, str]]:
+def _placement_choices(user: Any, institution: Facility) -> list[tuple[str, str]]:
     return [
         (str(p.pk), f"{p.child.name} ({p.start:%Y-%m-%d})")
         for p in queries.placements_for(user, institution).filter(end__isnull=True)
@@ -56,7 +57,7 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and is_provider(user)
         and is_facility_staff(user, institution)
     )
-    can_settle = user.can(Capability.SETTLE_REHAB) and institution.settling_area_id.startswith(
+    can_settle = user.can(Capability.SETTLE_REHAB) and settling_area_code(institution).startswith(
         user.area_id or "-"
     )
     posted = request.POST.get("form") if request.method == "POST" else None
@@ -229,7 +230,7 @@ def settlement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         AuditAction.EXPORT,
         object_type="rehab.settlement",
         object_id=settlement.pk,
-        area_code=institution.settling_area_id,
+        area_code=settlement.settling_area_id,
         summary=f"settlement statement {institution.name} {settlement.month:%Y-%m} exported",
     )
     name = f"settlement-{settlement.pk}-{settlement.month:%Y-%m}.xlsx"
