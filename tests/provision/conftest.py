@@ -155,3 +155,9 @@ def placed_child(county, institution, *, name="小明", born=dt.date(2021, 3, 15
 
 def yuan(text: str) -> Decimal:
     return Decimal(text)
+
+
+@pytest.fixture
+def documents_dir(settings, tmp_path):
+    settings.TONGXING_DOCUMENTS_DIR = tmp_path / "documents"
+    return settings.TONGXING_DOCUMENTS_DIR

@@ -139,7 +139,7 @@ def add_loan_items(
 def _require_borrower(person: Person, item: CatalogueItem) -> None:
     if person.status != PersonStatus.ACTIVE:
         raise ValidationError({"person": _("Only a living, registered person can borrow.")})
-    _require_eligible(person, item, field="person")
+    require_eligible(person, item, field="person")
 
 
 @transaction.atomic
@@ -233,7 +233,7 @@ def recycle_item(actor: User, loan_item: LoanItem, *, on: dt.date, note: str = "
 # --- device cases ------------------------------------------------------------------------
 
 
-def _require_eligible(person: Person, item: CatalogueItem, *, field: str = "item") -> None:
+def require_eligible(person: Person, item: CatalogueItem, *, field: str = "item") -> None:
     certificate = getattr(person, "certificate", None)
     if certificate is None or certificate.status != CertificateStatus.VALID:
         raise ValidationError({field: _("The person needs a valid disability certificate.")})
@@ -290,7 +290,7 @@ def open_case(
         existing = DeviceCase.objects.filter(application=application).first()
         if existing is not None:
             return existing  # a step handler run twice changes nothing
-    _require_eligible(person, item)
+    require_eligible(person, item)
     case = DeviceCase.objects.create(person=person, item=item, application=application)
     audit.record(
         actor,
@@ -353,7 +353,7 @@ def record_fitting(
     ensure_at_facility(
         actor, Capability.PROVIDE_DEVICES, case.centre, settling_area_code(case.centre)
     )
-    _require_eligible(case.person, item)
+    require_eligible(case.person, item)
     if price is None or price <= 0 or price != price.quantize(CENT):
         raise ValidationError({"price": _("Enter the price in yuan, with at most 2 decimals.")})
     if case.assessed_on and on < case.assessed_on:
