@@ -169,7 +169,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _SERVICES
         | _FACILITIES
         | _PROVISION_VIEW
-        | {Capability.SETTLE_REHAB, Capability.MANAGE_REHAB_CASES}
+        # The city stocks the counties' loan pools (devices allocated by the province)
+        # and settles the institutions outside Bazhong.
+        | {Capability.MANAGE_LOAN_POOL, Capability.SETTLE_REHAB, Capability.MANAGE_REHAB_CASES}
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
