@@ -65,11 +65,9 @@ def url(name, world):
         "devices:centre": [world["centre"].pk],
         "devices:loan_item": [world["loan"].pk],
         "devices:case": [world["case"].pk],
-        "devices:open_case": [world["person"].pk],
         "rehab:home": [],
         "rehab:institution": [world["institution"].pk],
         "rehab:case": [world["rehab_case"].pk],
-        "rehab:open_case": [world["child"].pk],
         "rehab:settlement": [world["settlement"].pk],
         "rehab:settlement_xlsx": [world["settlement"].pk],
     }[name]
@@ -93,14 +91,12 @@ EXPECTED = {
         {"village", "township", "county", "city", "provider"},
         {"neighbour", "other_county", "other_provider"},
     ),
-    "devices:open_case": ({"village", "township", "county", "city"}, {"neighbour", "other_county"}),
     "rehab:home": (ALL_STAFF | {"provider", "other_provider"}, set()),
     "rehab:institution": (ALL_STAFF | {"provider"}, {"other_provider"}),
     "rehab:case": (
         {"village", "township", "county", "city", "provider"},
         {"neighbour", "other_county", "other_provider"},
     ),
-    "rehab:open_case": ({"county", "city"}, {"other_county"}),
     "rehab:settlement": ({"city", "provider"}, ALL_STAFF - {"city"} | {"other_provider"}),
     "rehab:settlement_xlsx": ({"city", "provider"}, ALL_STAFF - {"city"} | {"other_provider"}),
 }

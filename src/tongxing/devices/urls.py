@@ -7,6 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("centres/<int:pk>/", views.centre_detail, name="centre"),
     path("loan-items/<int:pk>/", views.loan_item, name="loan_item"),
-    path("persons/<int:person_pk>/apply/", views.open_case, name="open_case"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
 ]

@@ -20,11 +20,10 @@ from django.utils.translation import gettext_lazy
 
 from tongxing.accounts.roles import Capability
 from tongxing.devices import actions, forms, queries
-from tongxing.devices.access import is_facility_staff, is_provider, settling_area_code
-from tongxing.devices.models import CaseStatus, CatalogueItem, LoanState
+from tongxing.devices.access import is_facility_staff, is_provider
+from tongxing.devices.models import CaseStatus, CatalogueItem, Handover, LoanState
 from tongxing.registry.forms import apply_errors
 from tongxing.registry.models import Person
-from tongxing.registry.queries import get_person_for_user
 
 
 @login_required
@@ -171,94 +170,9 @@ def loan_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def open_case(request: HttpRequest, person_pk: int) -> HttpResponse:
-    if is_provider(request.user):
-        # A centre meets its clients through their applications, never by browsing persons.
-        raise PermissionDenied
-    person = get_person_for_user(request.user, person_pk, Capability.VIEW_DEVICES)
-    form = forms.OpenCaseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = actions.open_case(request.user, person, form.cleaned_data["item"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The device application is recorded."))
-            return redirect("devices:case", pk=case.pk)
-    return render(request, "devices/open_case.html", {"person": person, "form": form})
-
-
-STEP_FORMS = {
-    CaseStatus.APPLIED: ("assessment", forms.AssessmentForm, Capability.PROVIDE_DEVICES),
-    CaseStatus.ASSESSED: ("fitting", forms.FittingForm, Capability.PROVIDE_DEVICES),
-    CaseStatus.FITTED: ("handover", forms.HandoverForm, Capability.PROVIDE_DEVICES),
-    CaseStatus.HANDED_OVER: ("follow_up", forms.FollowUpForm, Capability.PROVIDE_DEVICES),
-}
-
-
-def _may_do_step(user: Any, case: Any) -> bool:
-    if not user.can(Capability.PROVIDE_DEVICES):
-        return False
-    if case.status == CaseStatus.APPLIED:
-        # The county federation assesses; the centre is chosen then.
-        return not is_provider(user) and case.person.area_id.startswith(user.area_id)
-    if is_provider(user):
-        return is_facility_staff(user, case.centre)
-    return settling_area_code(case.centre).startswith(user.area_id)
-
-
-def _run_step(request: HttpRequest, case: Any, name: str, data: dict) -> None:
-    user = request.user
-    if name == "assessment":
-        actions.record_assessment(
-            user,
-            case,
-            on=data["on"],
-            notes=data["notes"],
-            centre=data["centre"],
-            remote_guidance=data["remote_guidance"],
-        )
-    elif name == "fitting":
-        actions.record_fitting(
-            user, case, on=data["on"], item=data["item"], price=data["price"], notes=data["notes"]
-        )
-    elif name == "handover":
-        actions.hand_over(user, case, on=data["on"])
-    else:
-        actions.record_follow_up(user, case, on=data["on"], notes=data["notes"])
-
-
-@login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A device case's data. Its steps are the application's, done on the engine's
+    application page (one action per transition there; the handlers fill this case)."""
     case = queries.get_case_for_user(request.user, pk)
-    step = STEP_FORMS.get(case.status)
-    form = None
-    if step is not None and _may_do_step(request.user, case):
-        name, form_class, _cap = step
-        form = form_class(
-            request.POST if request.method == "POST" else None, initial=_today_initial()
-        )
-        if "centre" in form.fields:
-            form.fields["centre"].queryset = queries.centres_for(request.user)
-        if "item" in form.fields:
-            form.initial["item"] = case.item_id
-        if request.method == "POST" and form.is_valid():
-            try:
-                _run_step(request, case, name, form.cleaned_data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("devices:case", pk=case.pk)
-    elif request.method == "POST":
-        raise PermissionDenied
-    handover = (
-        getattr(case, "handover", None)
-        if case.status in (CaseStatus.HANDED_OVER, CaseStatus.FOLLOWED_UP)
-        else None
-    )
-    return render(
-        request,
-        "devices/case.html",
-        {"case": case, "form": form, "step": step[0] if step else None, "handover": handover},
-    )
+    handover = Handover.objects.filter(case=case).first()
+    return render(request, "devices/case.html", {"case": case, "handover": handover})

@@ -6,7 +6,6 @@ app_name = "rehab"
 urlpatterns = [
     path("", views.home, name="home"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution"),
-    path("persons/<int:person_pk>/screen/", views.open_case, name="open_case"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("settlements/<int:pk>/", views.settlement_detail, name="settlement"),
     path("settlements/<int:pk>/statement.xlsx", views.settlement_xlsx, name="settlement_xlsx"),

@@ -21,9 +21,8 @@ from tongxing.core.masking import mask_id_number
 from tongxing.core.models import AuditAction
 from tongxing.devices.access import is_facility_staff, is_provider, settling_area_code
 from tongxing.registry.forms import apply_errors
-from tongxing.registry.queries import get_person_for_user
 from tongxing.rehab import actions, forms, queries
-from tongxing.rehab.models import CaseStatus, ServiceRecord, Settlement
+from tongxing.rehab.models import ServiceRecord, Settlement
 from tongxing.services.models import Facility
 
 
@@ -110,76 +109,15 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-STEPS = {
-    CaseStatus.SCREENED: ("diagnosis", forms.DiagnosisForm),
-    CaseStatus.DIAGNOSED: ("application", forms.ApplicationForm),
-    CaseStatus.APPLIED: ("placement", forms.PlacementForm),
-    CaseStatus.PLACED: ("placement", forms.PlacementForm),
-}
-
-
-@login_required
-def open_case(request: HttpRequest, person_pk: int) -> HttpResponse:
-    child = get_person_for_user(request.user, person_pk, Capability.MANAGE_REHAB_CASES)
-    form = forms.ScreeningForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = actions.record_screening(
-                request.user, child, on=form.cleaned_data["on"], result=form.cleaned_data["result"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The screening is recorded."))
-            return redirect("rehab:case", pk=case.pk)
-    return render(request, "rehab/open_case.html", {"child": child, "form": form})
-
-
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A child's case and placements. Its steps are the application's, done on the
+    engine's application page (the handlers fill this case)."""
     case = queries.get_case_for_user(request.user, pk)
-    user = request.user
-    step = STEPS.get(case.status)
-    may_act = (
-        step is not None
-        and user.can(Capability.MANAGE_REHAB_CASES)
-        and case.child.area_id.startswith(user.area_id or "-")
-    )
-    if request.method == "POST" and not may_act:
-        raise PermissionDenied
-    form = None
-    if may_act:
-        name, form_class = step  # type: ignore[misc]
-        form = form_class(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                if name == "diagnosis":
-                    actions.record_diagnosis(
-                        user,
-                        case,
-                        on=data["on"],
-                        diagnosis=data["diagnosis"],
-                        diagnosed_by=data["diagnosed_by"],
-                    )
-                elif name == "application":
-                    actions.record_application(user, case, on=data["on"])
-                else:
-                    actions.place_child(user, case, data["institution"], start=data["start"])
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("rehab:case", pk=case.pk)
     return render(
         request,
         "rehab/case.html",
-        {
-            "case": case,
-            "placements": case.placements.select_related("institution"),
-            "form": form,
-            "step": step[0] if step else None,
-        },
+        {"case": case, "placements": case.placements.select_related("institution")},
     )
 
 
