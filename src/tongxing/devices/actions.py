@@ -49,7 +49,9 @@ def _allowed_at_centre(actor: User, capability: Capability, centre: Facility) ->
 def _locked_item(actor: User, loan_item: LoanItem) -> LoanItem:
     _allowed_at_centre(actor, Capability.MANAGE_LOAN_POOL, loan_item.centre)
     return (
-        LoanItem.objects.select_for_update().select_related("centre", "item").get(pk=loan_item.pk)
+        LoanItem.objects.select_for_update(of=("self",))
+        .select_related("centre", "item")
+        .get(pk=loan_item.pk)
     )
 
 
@@ -253,7 +255,9 @@ def _case_area(case: DeviceCase) -> str:
 
 def _locked_case(actor: User, case: DeviceCase, *, status: str) -> DeviceCase:
     case = (
-        DeviceCase.objects.select_for_update().select_related("person__certificate").get(pk=case.pk)
+        DeviceCase.objects.select_for_update(of=("self",))
+        .select_related("person__certificate")
+        .get(pk=case.pk)
     )
     if case.status != status:
         raise ValidationError(

@@ -54,7 +54,7 @@ def _audit_case(actor: User, case: RehabCase, action: AuditAction, summary: str)
 
 def _locked_case(actor: User, case: RehabCase, status: str) -> RehabCase:
     ensure_allowed(actor, Capability.MANAGE_REHAB_CASES, case.child.area_id)
-    case = RehabCase.objects.select_for_update().select_related("child").get(pk=case.pk)
+    case = RehabCase.objects.select_for_update(of=("self",)).select_related("child").get(pk=case.pk)
     if case.status != status:
         raise ValidationError(
             _("This case is %(status)s: this step cannot be recorded now.")
