@@ -414,7 +414,11 @@ def _submit(
     day = day or _today()
     if not may_act_for_person(actor, person):
         raise PermissionDenied(_("You may not apply for services for this person."))
-    person = Person.objects.select_for_update().select_related("certificate").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("certificate")
+        .get(pk=person.pk)
+    )
     service_type = ServiceType.objects.filter(code=service_code, active=True).first()
     if service_type is None:
         raise ValidationError(_("There is no open service %(code)s.") % {"code": service_code})
@@ -460,7 +464,7 @@ def _submit(
 
 def _locked(application: Application) -> Application:
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("service_type", "person", "facility")
         .get(pk=application.pk)
     )
@@ -753,6 +757,26 @@ def refuse_application(
     return application
 
 
+def may_reassign(actor: User, application: Application) -> bool:
+    """Whoever could act on the current step, a higher-level officer whose area covers it,
+    or (for a provider step) the facility's staff may give it to someone else."""
+    if not application.is_open or not application.current_step:
+        return False
+    if application.step_role == Role.PROVIDER:
+        return application.facility_id in facility_ids_for(actor) or bool(
+            actor.can(Capability.PROCESS_APPLICATIONS)
+            and actor.area_id
+            and actor.role != Role.PROVIDER
+            and application.area_id.startswith(actor.area_id)
+        )
+    return bool(
+        actor.can(Capability.PROCESS_APPLICATIONS)
+        and actor.area_id
+        and actor.role != Role.PROVIDER
+        and application.step_area.startswith(actor.area_id)
+    )
+
+
 @transaction.atomic
 def reassign_application(
     actor: User, application: Application, to_user: User, note: str = ""
@@ -765,15 +789,7 @@ def reassign_application(
         raise ValidationError(_("This application is closed."))
     step = ServiceDefinition.from_type(application.service_type).step(application.current_step)
     assert step is not None
-    covers = (
-        actor.can(Capability.PROCESS_APPLICATIONS)
-        and actor.area_id
-        and actor.role != Role.PROVIDER
-        and application.area_id.startswith(actor.area_id)
-        and (step.role == Role.PROVIDER or application.step_area.startswith(actor.area_id))
-    )
-    provider = step.role == Role.PROVIDER and application.facility_id in facility_ids_for(actor)
-    if not (covers or provider):
+    if not may_reassign(actor, application):
         raise PermissionDenied(_("You may not reassign this application."))
     fits = (
         to_user.is_active
@@ -862,6 +878,7 @@ def record_service(
     hours: Decimal | None = None,
 ) -> ServiceRecord:
     """A provider records a service delivered to a client placed at their facility."""
+    application = _locked(application)
     if not actor.can(Capability.RECORD_SERVICE_DELIVERY):
         raise PermissionDenied(_("Only a provider records services delivered."))
     if application.facility_id not in facility_ids_for(actor):

@@ -70,11 +70,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.GET.get("mine") == "1":
         waiting = waiting.filter(assigned_to=user)
     page = Paginator(waiting, PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_step_labels(page.object_list)
     return render(
         request,
         "services/inbox.html",
         {"page": page, "today": _today(), "mine": request.GET.get("mine") == "1"},
     )
+
+
+def _with_step_labels(applications: Any) -> list[Application]:
+    """The rows with ``step_label``: the current step's label from the type's definition."""
+    rows = list(applications)
+    definitions: dict[int, ServiceDefinition] = {}
+    for row in rows:
+        if row.service_type_id not in definitions:
+            definitions[row.service_type_id] = ServiceDefinition.from_type(row.service_type)
+        step = definitions[row.service_type_id].step(row.current_step)
+        row.step_label = step.label if step else ""
+    return rows
 
 
 def _steps(definition: ServiceDefinition, application: Application) -> list[dict[str, Any]]:
@@ -171,12 +184,10 @@ def _detail(request: HttpRequest, application: Application, **forms_: Any) -> Ht
         context["step_form"] = forms_.get("step_form") or _step_form(request, application, step)
         if step.decision:
             context["refuse_form"] = forms_.get("refuse_form") or forms.RefuseForm(prefix="refuse")
-    if current is not None and application.is_open:
-        users = _reassign_users(application, current)
-        if step is not None or user.role != Role.PROVIDER:
-            context["reassign_form"] = forms_.get("reassign_form") or forms.ReassignForm(
-                users=users, prefix="reassign"
-            )
+    if current is not None and actions.may_reassign(user, application):
+        context["reassign_form"] = forms_.get("reassign_form") or forms.ReassignForm(
+            users=_reassign_users(application, current), prefix="reassign"
+        )
     context["comment_form"] = forms_.get("comment_form") or forms.CommentForm(prefix="comment")
     context["withdraw_form"] = forms_.get("withdraw_form") or forms.WithdrawForm(prefix="withdraw")
     context["record_form"] = forms_.get("record_form") or forms.ServiceRecordForm(prefix="record")
@@ -414,7 +425,7 @@ def person_services(request: HttpRequest, pk: int) -> HttpResponse:
         "services/person.html",
         {
             "person": person,
-            "applications": applications,
+            "applications": _with_step_labels(applications),
             "documents": Document.objects.filter(person=person),
             "upload_form": upload_form,
             "service_types": ServiceType.objects.filter(active=True),
@@ -573,6 +584,7 @@ def provider_clients(request: HttpRequest) -> HttpResponse:
         .order_by("-submitted_at")
     )
     page = Paginator(clients, PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_step_labels(page.object_list)
     return render(
         request,
         "services/provider_clients.html",

@@ -30,8 +30,8 @@ class Command(BaseCommand):
         call_command("load_surveys", settings.TONGXING_REGION)
         call_command("generate_survey_demo", seed=seed)
         call_command("generate_employment_demo", seed=seed)
-        # After the services demo when it exists: the service types must be loaded.
         call_command("load_services", settings.TONGXING_REGION)
+        call_command("generate_services_demo", seed=seed)
         call_command("load_device_catalogue", settings.TONGXING_REGION)
         call_command("generate_provision_demo", seed=seed)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
