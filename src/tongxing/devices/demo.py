@@ -96,10 +96,16 @@ def _facility(actor: User, **values: object) -> Facility:
 
 
 def _person(actor: User, name: str, born: dt.date, seq: int, category: int, grade: int) -> Person:
-    id_number = make_id_number("511902", born, seq)
-    found = Person.objects.with_id_number(id_number).first()
-    if found is not None:
-        return found
+    # A generated person may hold the same birth date and sequence: skip to a free number
+    # (or to this demo person, registered by an earlier run).
+    while True:
+        id_number = make_id_number("511902", born, seq)
+        found = Person.objects.with_id_number(id_number).first()
+        if found is None:
+            break
+        if found.name == name:
+            return found
+        seq += 1
     return registry.register_person(
         actor,
         registry.PersonData(
