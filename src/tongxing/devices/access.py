@@ -9,11 +9,14 @@ centre's fitter sees the centre's own clients and nobody else.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability, Role
 from tongxing.areas.models import CODE_LENGTH, AreaLevel
+from tongxing.core import audit
+from tongxing.core.models import AuditAction
 from tongxing.registry.actions import ensure_allowed
 from tongxing.services.models import Facility
 from tongxing.services.scoping import facility_ids_for
@@ -51,3 +54,17 @@ def ensure_at_facility(
             raise PermissionDenied(message or _("You may act only for your own facility."))
         return
     ensure_allowed(actor, capability, area_code, message)
+
+
+def refuse_outside(user: User, object_type: str, pk: int, area_code: str | None) -> None:
+    """404 for a record the user may not see; the attempt is audited when it exists."""
+    if area_code is not None:
+        audit.record(
+            user,
+            AuditAction.REFUSED,
+            object_type=object_type,
+            object_id=pk,
+            area_code=area_code,
+            summary="outside the user's area or facility",
+        )
+    raise Http404

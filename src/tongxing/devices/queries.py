@@ -5,14 +5,11 @@ centres' own clients. Anything else is a 404, and the refusal is audited."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
-from tongxing.core import audit
-from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
-from tongxing.devices.access import is_provider
+from tongxing.devices.access import is_provider, refuse_outside
 from tongxing.devices.models import DeviceCase, Handover, LoanItem, LoanState
 from tongxing.registry.queries import require
 from tongxing.services.models import Facility, FacilityKind
@@ -32,24 +29,11 @@ def require_view(user: User) -> None:
     require(user, Capability.VIEW_DEVICES)
 
 
-def _refuse(user: User, object_type: str, pk: int, area_code: str | None) -> None:
-    if area_code is not None:
-        audit.record(
-            user,
-            AuditAction.REFUSED,
-            object_type=object_type,
-            object_id=pk,
-            area_code=area_code,
-            summary="outside the user's area or facility",
-        )
-    raise Http404
-
-
 def get_centre_for_user(user: User, pk: int) -> Facility:
     centre = centres_for(user).filter(pk=pk).first()
     if centre is None:
         found = Facility.objects.filter(pk=pk, kind=FacilityKind.DEVICE_CENTRE).first()
-        _refuse(user, "services.facility", pk, found and (found.area_id or "5119"))
+        refuse_outside(user, "services.facility", pk, found and (found.area_id or "5119"))
     return centre  # type: ignore[return-value]
 
 
@@ -65,7 +49,7 @@ def get_case_for_user(user: User, pk: int) -> DeviceCase:
     case = cases_for(user).filter(pk=pk).first()
     if case is None:
         area = DeviceCase.objects.filter(pk=pk).values_list("person__area_id", flat=True).first()
-        _refuse(user, "devices.devicecase", pk, area)
+        refuse_outside(user, "devices.devicecase", pk, area)
     return case  # type: ignore[return-value]
 
 
@@ -78,7 +62,7 @@ def get_loan_item_for_user(user: User, pk: int) -> LoanItem:
     if item is None:
         area = LoanItem.objects.filter(pk=pk).values_list("centre__area_id", flat=True).first()
         area = area or ("5119" if LoanItem.objects.filter(pk=pk).exists() else None)
-        _refuse(user, "devices.loanitem", pk, area)
+        refuse_outside(user, "devices.loanitem", pk, area)
     return item  # type: ignore[return-value]
 
 

@@ -6,14 +6,11 @@ settles them and by the institution itself. Anything else is a 404, audited."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
-from tongxing.core import audit
-from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
-from tongxing.devices.access import is_provider, settling_area_code
+from tongxing.devices.access import is_provider, refuse_outside, settling_area_code
 from tongxing.registry.queries import require
 from tongxing.rehab.models import Placement, RehabCase, Settlement
 from tongxing.services.models import Facility, FacilityKind
@@ -30,24 +27,11 @@ def institutions_for(user: User) -> QuerySet[Facility]:
     return institutions
 
 
-def _refuse(user: User, object_type: str, pk: int, area_code: str | None) -> None:
-    if area_code is not None:
-        audit.record(
-            user,
-            AuditAction.REFUSED,
-            object_type=object_type,
-            object_id=pk,
-            area_code=area_code,
-            summary="outside the user's area or facility",
-        )
-    raise Http404
-
-
 def get_institution_for_user(user: User, pk: int) -> Facility:
     institution = institutions_for(user).filter(pk=pk).first()
     if institution is None:
         found = Facility.objects.filter(pk=pk, kind=FacilityKind.REHAB_INSTITUTION).first()
-        _refuse(user, "services.facility", pk, found and settling_area_code(found))
+        refuse_outside(user, "services.facility", pk, found and settling_area_code(found))
     return institution  # type: ignore[return-value]
 
 
@@ -71,7 +55,7 @@ def get_case_for_user(user: User, pk: int) -> RehabCase:
     case = cases_for(user).filter(pk=pk).first()
     if case is None:
         area = RehabCase.objects.filter(pk=pk).values_list("child__area_id", flat=True).first()
-        _refuse(user, "rehab.rehabcase", pk, area)
+        refuse_outside(user, "rehab.rehabcase", pk, area)
     return case  # type: ignore[return-value]
 
 
@@ -87,5 +71,5 @@ def get_settlement_for_user(user: User, pk: int) -> Settlement:
     settlement = settlements_for(user).filter(pk=pk).first()
     if settlement is None:
         area = Settlement.objects.filter(pk=pk).values_list("settling_area_id", flat=True).first()
-        _refuse(user, "rehab.settlement", pk, area)
+        refuse_outside(user, "rehab.settlement", pk, area)
     return settlement  # type: ignore[return-value]
