@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from tests.provision.conftest import child
 from tests.services.conftest import document
@@ -174,3 +175,27 @@ def test_a_child_over_the_age_range_cannot_apply(village):
             village, kid, "child_rehabilitation", {"concern": "x"}, {"id_card": card}, day=DAY
         )
     assert not RehabCase.objects.exists()
+
+
+def test_the_centre_sees_the_fitting_step_on_the_engines_application_page(
+    client, village, county, provider, other_provider, centre, wheelchair_user
+):
+    app = apply_for(village, wheelchair_user)
+    actions.complete_step(village, app, "review", {"opinion": "属实"}, day=DAY)
+    actions.complete_step(
+        county,
+        app,
+        "assessment",
+        {"notes": "需要", "remote_guidance": False},
+        facility=centre,
+        day=DAY,
+    )
+    actions.approve_application(county, app, "decision", day=DAY)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(provider)
+    page = client.get(reverse("services:application", args=[app.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "辅具服务中心适配" in html and 'name="step-f_price"' in html
+    client.force_login(other_provider)
+    assert client.get(reverse("services:application", args=[app.pk])).status_code == 404
