@@ -219,3 +219,20 @@ def test_a_device_outside_the_persons_category_cannot_be_applied_for(
     with pytest.raises(ValidationError, match="not in the catalogue"):
         actions.open_case(county, deaf_person, catalogue["wheelchair_manual"])
     assert not DeviceCase.objects.exists()
+
+
+def test_the_service_types_item_choices_are_the_catalogues_items(catalogue):
+    """The application form lists the catalogue by code; a code missing on either side
+    would offer an item the handlers refuse, or hide one the catalogue has."""
+    from tongxing.services.definitions import read_service_files
+
+    definition = next(d for d in read_service_files(REGION) if d["code"] == "assistive_device")
+    asked = {o["value"]: o["label"] for o in definition["fields"][0]["options"]}
+    fitted = {
+        o["value"]: o["label"]
+        for step in definition["steps"]
+        if step["code"] == "fitting"
+        for o in step["fields"][0]["options"]
+    }
+    names = {code: item.name for code, item in catalogue.items()}
+    assert asked == fitted == names
