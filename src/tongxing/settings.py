@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "tongxing.api",
     "tongxing.services",
     "tongxing.portal",
+    "tongxing.devices",
+    "tongxing.rehab",
 ]
 
 MIDDLEWARE = [

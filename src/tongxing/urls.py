@@ -17,6 +17,8 @@ urlpatterns = [
     path("api-clients/", include("tongxing.api.urls")),
     path("services/", include("tongxing.services.urls")),
     path("portal/", include("tongxing.portal.urls")),
+    path("devices/", include("tongxing.devices.urls")),
+    path("rehab/", include("tongxing.rehab.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -55,6 +55,13 @@ class Capability(enum.Enum):
     SUBMIT_LISTS_BY_API = "submit_lists_by_api"  # a department sends its lists to the API
     READ_FINDINGS_BY_API = "read_findings_by_api"  # a department reads findings it acts on
     CHECK_CERTIFICATES = "check_certificates"  # is a certificate valid, for a stated purpose
+    VIEW_DEVICES = "view_devices"  # device catalogue, centres, loan pools, device cases
+    MANAGE_LOAN_POOL = "manage_loan_pool"  # add, lend, take back, repair, recycle loan items
+    PROVIDE_DEVICES = "provide_devices"  # assess, fit, hand over with settlement, follow up
+    VIEW_REHAB = "view_rehab"  # rehabilitation institutions, children's cases, settlements
+    MANAGE_REHAB_CASES = "manage_rehab_cases"  # screening, diagnosis, application, placement
+    RECORD_REHAB_SERVICES = "record_rehab_services"  # an institution's monthly service records
+    SETTLE_REHAB = "settle_rehab"  # settle an institution's month against the yearly caps
     VIEW_SERVICES = "view_services"  # service applications and documents in the area
     APPLY_FOR_SERVICE = "apply_for_service"  # apply for a service on a person's behalf
     PROCESS_APPLICATIONS = "process_applications"  # act on the steps that are the role's
@@ -109,6 +116,22 @@ _EMPLOYERS = {
 # worklist; department lists arrive at the county or city federation, which compares them.
 _WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
 _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
+# Devices and child rehabilitation: every staff level follows the cases of its area; the
+# county federation runs them (assessment, placement, loan pools, settlement) and the city
+# settles institutions outside Bazhong. Providers (device centres, rehab institutions) act
+# only at the facilities they are staff of: that scope is checked by devices/access.py.
+_PROVISION_VIEW = {Capability.VIEW_DEVICES, Capability.VIEW_REHAB}
+_PROVISION_COUNTY = _PROVISION_VIEW | {
+    Capability.MANAGE_LOAN_POOL,
+    Capability.PROVIDE_DEVICES,
+    Capability.MANAGE_REHAB_CASES,
+    Capability.SETTLE_REHAB,
+}
+_PROVISION_PROVIDER = _PROVISION_VIEW | {
+    Capability.MANAGE_LOAN_POOL,
+    Capability.PROVIDE_DEVICES,
+    Capability.RECORD_REHAB_SERVICES,
+}
 # Every staff level takes applications and acts on the steps a service gives its role
 # (the step says which); facilities and their designations are the county's and city's.
 _SERVICES = {
@@ -131,6 +154,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYMENT_FIELD
         | _WORKLIST
         | _SERVICES
+        | _PROVISION_VIEW
         | {Capability.LINK_CITIZENS}
     ),
     Role.TOWNSHIP_OFFICER: frozenset(
@@ -139,6 +163,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYMENT_FIELD
         | _WORKLIST
         | _SERVICES
+        | _PROVISION_VIEW
         | {Capability.LINK_CITIZENS}
     ),
     Role.COUNTY_OFFICER: frozenset(
@@ -151,6 +176,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _RECONCILIATION
         | _SERVICES
         | _FACILITIES
+        | _PROVISION_COUNTY
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -170,6 +196,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _RECONCILIATION
         | _SERVICES
         | _FACILITIES
+        | _PROVISION_VIEW
+        # The city stocks the counties' loan pools (devices allocated by the province)
+        # and settles the institutions outside Bazhong.
+        | {Capability.MANAGE_LOAN_POOL, Capability.SETTLE_REHAB, Capability.MANAGE_REHAB_CASES}
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -189,9 +219,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     # A provider sees and acts only for the clients placed at the facilities it works for
-    # (services.scoping), whatever its area.
+    # (services.scoping, devices/access.py), whatever its area.
     Role.PROVIDER: frozenset(
-        {
+        _PROVISION_PROVIDER
+        | {
             Capability.PROCESS_APPLICATIONS,
             Capability.VIEW_FACILITIES,
             Capability.RECORD_SERVICE_DELIVERY,

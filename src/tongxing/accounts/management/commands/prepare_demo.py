@@ -33,6 +33,8 @@ class Command(BaseCommand):
         call_command("generate_employment_demo", seed=seed)
         call_command("load_services", settings.TONGXING_REGION)
         call_command("generate_services_demo", seed=seed)
+        call_command("load_device_catalogue", settings.TONGXING_REGION)
+        call_command("generate_provision_demo", seed=seed)
         call_command("generate_portal_demo")
         call_command("generate_api_demo")
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
