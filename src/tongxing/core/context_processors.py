@@ -39,4 +39,8 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_process_applications": signed_in and user.can(Capability.PROCESS_APPLICATIONS),
         "can_view_facilities": signed_in and user.can(Capability.VIEW_FACILITIES),
         "can_link_citizens": signed_in and user.can(Capability.LINK_CITIZENS),
+        "can_view_devices": signed_in and user.can(Capability.VIEW_DEVICES),
+        "can_view_rehab": signed_in and user.can(Capability.VIEW_REHAB),
+        "can_view_service_ratings": signed_in and user.can(Capability.VIEW_SERVICE_RATINGS),
+        "can_manage_api_tokens": signed_in and user.can(Capability.MANAGE_API_TOKENS),
     }
