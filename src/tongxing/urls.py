@@ -11,6 +11,8 @@ urlpatterns = [
     path("surveys/", include("tongxing.surveys.urls")),
     path("employment/", include("tongxing.employment.urls")),
     path("reconcile/", include("tongxing.reconcile.urls")),
+    path("indicators/", include("tongxing.indicators.urls")),
+    path("open/plan/", include("tongxing.indicators.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

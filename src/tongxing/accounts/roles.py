@@ -50,6 +50,10 @@ class Capability(enum.Enum):
     RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
     RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
+    VIEW_INDICATORS = "view_indicators"  # plan indicators, dashboards, evaluation reports
+    REPORT_INDICATORS = "report_indicators"  # enter a reported indicator's value with evidence
+    CONFIRM_INDICATORS = "confirm_indicators"  # confirm or reject another officer's value
+    MANAGE_EVALUATION = "manage_evaluation"  # compute snapshots, draft and issue reports
 
 
 _REGISTRY_STAFF = {
@@ -91,6 +95,15 @@ _EMPLOYERS = {Capability.VIEW_EMPLOYERS, Capability.MANAGE_EMPLOYERS}
 # worklist; department lists arrive at the county or city federation, which compares them.
 _WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
 _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
+# The plan is monitored by the city and each county (each county has its own plan); every
+# staff level sees the indicators of its area. Values only a department knows are entered
+# by that department or a federation officer and confirmed by a second county or city officer.
+_EVALUATION = {
+    Capability.VIEW_INDICATORS,
+    Capability.REPORT_INDICATORS,
+    Capability.CONFIRM_INDICATORS,
+    Capability.MANAGE_EVALUATION,
+}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
@@ -98,7 +111,11 @@ _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIA
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST
+        _REGISTRY_STAFF
+        | _FIELD_STAFF
+        | _EMPLOYMENT_FIELD
+        | _WORKLIST
+        | {Capability.VIEW_INDICATORS}
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -108,6 +125,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYERS
         | _WORKLIST
         | _RECONCILIATION
+        | _EVALUATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -123,6 +141,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | {Capability.VIEW_EMPLOYMENT}
         | _WORKLIST
         | _RECONCILIATION
+        | _EVALUATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -130,7 +149,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.IMPORT_REGISTRY,
         }
     ),
-    Role.DEPARTMENT: frozenset(),
+    Role.DEPARTMENT: frozenset({Capability.VIEW_INDICATORS, Capability.REPORT_INDICATORS}),
     Role.PROVIDER: frozenset(),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
     Role.CITIZEN: frozenset(),
