@@ -30,6 +30,8 @@ class Command(BaseCommand):
         call_command("load_surveys", settings.TONGXING_REGION)
         call_command("generate_survey_demo", seed=seed)
         call_command("generate_employment_demo", seed=seed)
+        # Last: the indicators count what the steps above created.
+        call_command("generate_indicator_demo", settings.TONGXING_REGION)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_ACCOUNTS:
             area = spec.area_code or "-"
