@@ -123,7 +123,7 @@ def synthetic_tables(persons: int, seed: int = 8):
     surveys = pa.table(
         {
             "person_id": surveyed,
-            "year": np.full(len(surveyed), 2025),
+            "survey_year": np.full(len(surveyed), 2025),
             "completed_at": stamp("2025-03-01", "2025-11-30", len(surveyed)),
         }
     ).cast(schema["surveys"])
@@ -133,7 +133,7 @@ def synthetic_tables(persons: int, seed: int = 8):
         {
             "need_id": np.arange(1, len(need_persons) + 1),
             "person_id": need_persons,
-            "year": np.full(len(need_persons), 2025),
+            "need_year": np.full(len(need_persons), 2025),
             "status": closed,
             "opened_at": stamp("2025-03-01", "2025-06-30", len(need_persons)),
             "closed_at": stamp("2025-07-01", "2025-12-30", len(need_persons)),
@@ -214,7 +214,6 @@ def bench_pages(requests: int) -> None:
 
     from django.test import Client
     from django.utils import timezone
-    from tests import factories
 
     from tongxing.areas.models import Area
     from tongxing.indicators.engine import LEVELS
@@ -241,7 +240,11 @@ def bench_pages(requests: int) -> None:
     ]
     Snapshot.objects.all().delete()
     Snapshot.objects.bulk_create(rows, batch_size=2000)
-    user = factories.make_user(f"bench-city-{dt.datetime.now():%H%M%S%f}", "city_officer", "5119")
+    from tongxing.accounts.models import User
+
+    user = User.objects.create_user(
+        username=f"bench-city-{dt.datetime.now():%H%M%S%f}", role="city_officer", area_id="5119"
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     pages = {

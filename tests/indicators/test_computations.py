@@ -208,7 +208,8 @@ def test_each_computed_indicator_counts_what_its_definition_says(population):
     # subsidy recipients count persons paid in locked batches only
     assert figure("living_subsidy_recipients", CITY) == (2, None, Decimal("2.00"))
     assert figure("living_subsidy_recipients", CITY, 2024, 1) == (2, None, Decimal("2.00"))
-    assert figure("living_subsidy_recipients", CITY, 2024, 2) == (0, None, Decimal("0.00"))
+    # No locked payroll month in the second quarter: no figure, rather than a false 0.
+    assert figure("living_subsidy_recipients", CITY, 2024, 2) == (None, None, None)
     assert figure("nursing_subsidy_recipients", CITY) == (0, None, Decimal("0.00"))
     # subsidy coverage is the paid share of approved claims in force
     # P1 (living, paid) and P2 (nursing, only in an unlocked batch): 1 of 2.
@@ -229,6 +230,7 @@ def test_each_computed_indicator_counts_what_its_definition_says(population):
     # survey coverage is completed surveys of the year among holders
     assert figure("survey_coverage", CITY) == (1, 5, Decimal("20.00"))
     assert figure("survey_coverage", CITY, 2024, 1) == (0, 6, Decimal("0.00"))
+    assert figure("survey_coverage", CITY, 2023) == (None, None, None)  # no 2023 survey
     # needs met rate leaves out needs declined by the end of the period
     assert figure("needs_met_rate", CITY) == (1, 2, Decimal("50.00"))
     assert figure("needs_met_rate", CITY, 2024, 2) == (1, 3, Decimal("33.33"))

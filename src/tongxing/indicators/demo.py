@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 
 from tongxing.accounts.models import User
 from tongxing.areas.models import Area
@@ -49,7 +50,12 @@ def generate_indicator_demo(region: str) -> DemoReport:
     if issued is not None:
         return DemoReport(0, 0, issued, created=False)
     load_indicators(region)
-    summary = compute_snapshots(list(PLAN_YEARS))
+    # Read through Django's own connection: in prepare_demo a separate (ADBC) connection was
+    # seen to miss the survey and employment rows the earlier steps of the same process
+    # wrote (suspected: the in-process job runner leaves SQLite's connection in a
+    # transaction), which gave zeros.
+    with transaction.atomic():
+        summary = compute_snapshots(list(PLAN_YEARS))
     department = User.objects.get(username="department")
     city = User.objects.get(username="city")
     reported = 0

@@ -25,7 +25,14 @@ from django.utils import timezone
 from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
 from tongxing.core.arrowio import fetch_arrow
 from tongxing.core.bulk import BulkInserter
-from tongxing.indicators.computations import COMPUTATIONS, INPUTS, Measure, Period, Tables
+from tongxing.indicators.computations import (
+    COMPUTATIONS,
+    INPUTS,
+    Measure,
+    Period,
+    Periods,
+    Tables,
+)
 from tongxing.indicators.models import Indicator, Method, Origin, Snapshot, Unit
 
 LEVELS = (AreaLevel.CITY, AreaLevel.COUNTY, AreaLevel.TOWNSHIP)
@@ -52,11 +59,11 @@ def periods_of(year: int) -> list[Period]:
     return [Period(year, quarter) for quarter in range(5)]
 
 
-def _tagged(table: ir.Table, code: str, period: Period, part: str) -> ir.Table:
+def _tagged(table: ir.Table, code: str, part: str) -> ir.Table:
     return table.select(
         code=ibis.literal(code),
-        year=ibis.literal(period.year, "int64"),
-        quarter=ibis.literal(period.quarter, "int64"),
+        year=table.year.cast("int64"),
+        quarter=table.quarter.cast("int64"),
         part=ibis.literal(part),
         key=table.key,
         area=table.area,
@@ -66,17 +73,20 @@ def _tagged(table: ir.Table, code: str, period: Period, part: str) -> ir.Table:
 def count(tables: Tables, codes: list[str], periods: list[Period]) -> dict[Key, list[int]]:
     """``(code, area, year, quarter) -> [numerator, denominator]`` for the city, counties
     and townships that have any row; the denominator stays 0 for counts."""
+    crossed = Periods(periods)
     parts: list[ir.Table] = []
-    for period in periods:
-        for code in codes:
-            measure: Measure = COMPUTATIONS[code].function(tables, period)
-            parts.append(_tagged(measure.numerator, code, period, "n"))
-            if measure.denominator is not None:
-                parts.append(_tagged(measure.denominator, code, period, "d"))
+    for code in codes:
+        measure: Measure = COMPUTATIONS[code].function(tables, crossed)
+        parts.append(_tagged(measure.numerator, code, "n"))
+        if measure.denominator is not None:
+            parts.append(_tagged(measure.denominator, code, "d"))
     con = ibis.duckdb.connect()
-    # Compiling the union is most of the cost (a hundred branches): do it once, keep the
-    # rows in DuckDB, and group the stored rows once per level.
-    rows = con.create_table("counted", ibis.union(*parts) if len(parts) > 1 else parts[0])
+    # Each indicator's rows are compiled alone and appended to one DuckDB table, then
+    # grouped once per level: Ibis rewrites one union of every indicator in time that grows
+    # faster than its branches.
+    rows = con.create_table("counted", schema=parts[0].schema())
+    for part in parts:
+        con.insert("counted", part)
     counts: dict[Key, list[int]] = {}
     for level in LEVELS:
         grouped = rows.group_by(
@@ -125,8 +135,10 @@ def compute_snapshots(
         for code in code_list:
             indicator = by_code[code]
             rate = indicator.unit == Unit.PERCENT
-            for area in areas:
-                for period in periods:
+            covers = COMPUTATIONS[code].covers
+            for period in periods:
+                known = covers is None or covers(tables, period)
+                for area in areas:
                     numerator, denominator = counts.get((code, area, year, period.quarter), [0, 0])
                     rows.append(
                         (
@@ -134,9 +146,9 @@ def compute_snapshots(
                             area,
                             year,
                             period.quarter,
-                            numerator,
-                            denominator if rate else None,
-                            value_of(indicator.unit, numerator, denominator),
+                            numerator if known else None,
+                            denominator if rate and known else None,
+                            value_of(indicator.unit, numerator, denominator) if known else None,
                             Origin.COMPUTED,
                             now,
                         )

@@ -107,6 +107,8 @@ class Snapshot(models.Model):
         ordering = ["indicator_id", "area_id", "year", "quarter"]
         verbose_name = _("indicator snapshot")
         verbose_name_plural = _("indicator snapshots")
+        # Pages read one area's figures (all indicators) and the latest year computed.
+        indexes = [models.Index(fields=["area", "year", "quarter"], name="snapshot_area_year")]
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "area", "year", "quarter"], name="one_snapshot_per_period"

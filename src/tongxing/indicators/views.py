@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -86,13 +87,10 @@ def _area(request: HttpRequest) -> Area:
     return area
 
 
-def _year(request: HttpRequest) -> int:
-    latest = (
-        Snapshot.objects.filter(year__in=PLAN_YEARS)
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .first()
-    )
+def _year(request: HttpRequest, area: Area) -> int:
+    latest = Snapshot.objects.filter(area=area, year__in=PLAN_YEARS).aggregate(latest=Max("year"))[
+        "latest"
+    ]
     try:
         year = int(request.GET.get("year") or latest or PLAN_YEARS[-1])
     except ValueError:
@@ -124,7 +122,7 @@ def _status_rule(year: int) -> dict[str, Any]:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
-    year = _year(request)
+    year = _year(request, area)
     rows = rows_for(area, year)
     tally = {status: 0 for status in Status}
     for row in rows:
@@ -145,9 +143,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "compute_form": ComputeForm(initial={"years": list(PLAN_YEARS)})
             if user.can(Capability.MANAGE_EVALUATION)
             else None,
-            "last_computed": Snapshot.objects.order_by("-computed_at")
-            .values_list("computed_at", flat=True)
-            .first(),
+            "last_computed": Snapshot.objects.filter(area=area, year=year).aggregate(
+                latest=Max("computed_at")
+            )["latest"],
         },
     )
 
@@ -182,7 +180,7 @@ def _chart_series(row: Any) -> dict[str, Any]:
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator, code=code)
     area = _area(request)
-    year = _year(request)
+    year = _year(request, area)
     row = rows_for(area, year, [indicator])[0]
     ranked = ranking(indicator, year, area) if area.level != AreaLevel.TOWNSHIP else []
     return render(
@@ -413,9 +411,9 @@ def _public_rows(area: Area, year: int, threshold: Decimal) -> list[dict[str, An
     return rows
 
 
-def _public_year(request: HttpRequest) -> int:
+def _public_year(request: HttpRequest, area: Area) -> int:
     try:
-        return _year(request)
+        return _year(request, area)
     except Http404:
         return PLAN_YEARS[-1]
 
@@ -428,7 +426,7 @@ def public_page(request: HttpRequest) -> HttpResponse:
     area = Area.objects.filter(code=code, level__in=(AreaLevel.CITY, AreaLevel.COUNTY)).first()
     if area is None:
         raise Http404
-    year = _public_year(request)
+    year = _public_year(request, area)
     threshold = parameter(SMALL_CELL, year)
     return render(
         request,
@@ -452,7 +450,9 @@ def public_page(request: HttpRequest) -> HttpResponse:
 
 def public_csv(request: HttpRequest) -> StreamingHttpResponse:
     city = Area.objects.filter(level=AreaLevel.CITY).order_by("code").first()
-    year = _public_year(request)
+    if city is None:
+        raise Http404
+    year = _public_year(request, city)
     threshold = parameter(SMALL_CELL, year)
     areas = [city, *Area.objects.filter(parent=city).order_by("code")] if city else []
     header = [
