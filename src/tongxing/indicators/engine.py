@@ -1,10 +1,11 @@
 """Computing the indicators into snapshots: read once, count per level, write in one go.
 
-Each year's periods (the year and its four quarters) are one Ibis expression per area
-level: every computation's rows, tagged with indicator, period and part (numerator or
-denominator), unioned, then ``COUNT(DISTINCT key)`` grouped by the area code cut to the
-level's length. Distinct counts are the costly part (DESIGN.md §4), so they run in DuckDB
-over Arrow, never per row in Python; the counts are then a few thousand numbers.
+Each year's periods (the year and its four quarters) are counted together: every
+computation's rows, tagged with indicator, period and part (numerator or denominator),
+are appended to one DuckDB table, then ``COUNT(DISTINCT key)`` is taken per area as
+stored and added up to township, county and city (a key lies in one area). Distinct
+counts are the costly part (DESIGN.md §4), so they run in DuckDB over Arrow, never per
+row in Python; what comes back is a few thousand numbers.
 
 Writing is idempotent: a run deletes the computed snapshots of the indicators and years it
 computes and inserts the new ones in the same transaction. Reported values are kept.
@@ -87,14 +88,21 @@ def count(tables: Tables, codes: list[str], periods: list[Period]) -> dict[Key, 
     rows = con.create_table("counted", schema=parts[0].schema())
     for part in parts:
         con.insert("counted", part)
+    # Every key (a person, household, need, finding) lies in exactly one area, so the
+    # distinct count is taken once, per area as stored (village), and the levels above
+    # add those counts up: one COUNT(DISTINCT) pass instead of one per level.
+    per_area = con.to_pyarrow(
+        rows.group_by(["code", "year", "quarter", "part", "area"]).aggregate(n=rows.key.nunique())
+    ).to_pylist()
     counts: dict[Key, list[int]] = {}
-    for level in LEVELS:
-        grouped = rows.group_by(
-            ["code", "year", "quarter", "part", rows.area.substr(0, CODE_LENGTH[level]).name("sub")]
-        ).aggregate(n=rows.key.nunique())
-        for row in con.to_pyarrow(grouped).to_pylist():
-            cell = counts.setdefault((row["code"], row["sub"], row["year"], row["quarter"]), [0, 0])
-            cell[0 if row["part"] == "n" else 1] = row["n"]
+    for row in per_area:
+        index = 0 if row["part"] == "n" else 1
+        for level in LEVELS:
+            if len(row["area"]) < CODE_LENGTH[level]:
+                continue  # a person registered at county level counts in no township
+            sub = row["area"][: CODE_LENGTH[level]]
+            cell = counts.setdefault((row["code"], sub, row["year"], row["quarter"]), [0, 0])
+            cell[index] += row["n"]
     return counts
 
 
