@@ -60,14 +60,14 @@ def periods_of(year: int) -> list[Period]:
     return [Period(year, quarter) for quarter in range(5)]
 
 
-def _tagged(table: ir.Table, code: str, part: str) -> ir.Table:
-    return table.select(
+def _per_area(table: ir.Table, code: str, part: str) -> ir.Table:
+    """Distinct keys per period and area as stored (a village), tagged for the union."""
+    return table.group_by(
+        year=table.year.cast("int64"), quarter=table.quarter.cast("int64"), area=table.area
+    ).aggregate(
         code=ibis.literal(code),
-        year=table.year.cast("int64"),
-        quarter=table.quarter.cast("int64"),
         part=ibis.literal(part),
-        key=table.key,
-        area=table.area,
+        n=table.key.nunique(),
     )
 
 
@@ -78,22 +78,19 @@ def count(tables: Tables, codes: list[str], periods: list[Period]) -> dict[Key, 
     parts: list[ir.Table] = []
     for code in codes:
         measure: Measure = COMPUTATIONS[code].function(tables, crossed)
-        parts.append(_tagged(measure.numerator, code, "n"))
+        parts.append(_per_area(measure.numerator, code, "n"))
         if measure.denominator is not None:
-            parts.append(_tagged(measure.denominator, code, "d"))
+            parts.append(_per_area(measure.denominator, code, "d"))
     con = ibis.duckdb.connect()
-    # Each indicator's rows are compiled alone and appended to one DuckDB table, then
-    # grouped once per level: Ibis rewrites one union of every indicator in time that grows
-    # faster than its branches.
-    rows = con.create_table("counted", schema=parts[0].schema())
+    # Every key (a person, household, need, finding) lies in exactly one area, so the
+    # distinct count is taken per area as stored and the levels above add those counts up:
+    # one COUNT(DISTINCT) pass instead of one per level, and only the small per-area result
+    # is kept. Each indicator is compiled alone: Ibis rewrites one union of every indicator
+    # in time that grows faster than its branches.
+    con.create_table("counted", schema=parts[0].schema())
     for part in parts:
         con.insert("counted", part)
-    # Every key (a person, household, need, finding) lies in exactly one area, so the
-    # distinct count is taken once, per area as stored (village), and the levels above
-    # add those counts up: one COUNT(DISTINCT) pass instead of one per level.
-    per_area = con.to_pyarrow(
-        rows.group_by(["code", "year", "quarter", "part", "area"]).aggregate(n=rows.key.nunique())
-    ).to_pylist()
+    per_area = con.to_pyarrow(con.table("counted")).to_pylist()
     counts: dict[Key, list[int]] = {}
     for row in per_area:
         index = 0 if row["part"] == "n" else 1
