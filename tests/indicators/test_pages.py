@@ -362,3 +362,22 @@ def test_a_target_cannot_change_after_a_report_that_states_it_was_issued(issued,
     with pytest.raises(CatalogueError, match=r"resident_pension_rate\.target: cannot change"):
         load_indicators("sichuan-bazhong")
     assert Indicator.objects.get(code="resident_pension_rate").target == Decimal(90)
+
+
+def test_the_evidence_is_downloaded_under_its_name_by_staff_of_the_area_only(
+    client, catalogue, department, other_county
+):
+    reported = actions.enter_reported_value(
+        department,
+        Indicator.objects.get(code="rehab_stations"),
+        Area.objects.get(code="5119"),
+        2024,
+        Decimal(372),
+        SimpleUploadedFile("康复站统计.pdf", b"%PDF-1.4 table", content_type="application/pdf"),
+    )
+    response = client_for(client, department).get(f"/indicators/reported/{reported.pk}/evidence/")
+    assert response.content == b"%PDF-1.4 table"
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
+    client.logout()
+    refused = client_for(client, other_county).get(f"/indicators/reported/{reported.pk}/evidence/")
+    assert refused.status_code == 404

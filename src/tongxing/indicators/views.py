@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -294,7 +294,8 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     reported = _reported_for(request.user, pk)
     evidence: Evidence = reported.evidence
     response = HttpResponse(bytes(evidence.content), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="evidence-{reported.pk}"'
+    # The uploaded name, encoded for any browser (RFC 6266), never as inline content.
+    response["Content-Disposition"] = content_disposition_header(True, evidence.name)
     return response
 
 
