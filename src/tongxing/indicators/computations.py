@@ -263,6 +263,18 @@ def _dated(name: str, column: str, *, within: bool = True) -> Coverage:
     return covers
 
 
+def _fact_known(kind: str) -> Coverage:
+    """Some department has reported facts of ``kind`` starting by the end of the period."""
+
+    def covers(t: Tables, period: Period) -> bool:
+        facts = t.arrow["facts"]
+        of_kind = pc.equal(facts.column("kind"), kind)
+        started = pc.less_equal(facts.column("start_date"), pa.scalar(period.end, pa.date32()))
+        return bool(pc.any(pc.and_(of_kind, started)).as_py())
+
+    return covers
+
+
 def _of_year(name: str, column: str) -> Coverage:
     def covers(t: Tables, period: Period) -> bool:
         return bool(pc.any(pc.equal(t.arrow[name].column(column), period.year)).as_py())
@@ -381,10 +393,11 @@ def subsidy_coverage(t: Tables, periods: Periods) -> Measure:
     )
 
 
-_FACTS = _dated("facts", "start_date", within=False)
-
-
-@computation("resident_pension_rate", inputs=("persons", "facts"), covers=_FACTS)
+@computation(
+    "resident_pension_rate",
+    inputs=("persons", "facts"),
+    covers=_fact_known(PersonFactKind.RESIDENT_PENSION),
+)
 def resident_pension_rate(t: Tables, periods: Periods) -> Measure:
     working_age = _aged(certified(t, periods), WORKING_AGE)
     return _share_with_fact(t, working_age, PersonFactKind.RESIDENT_PENSION)
@@ -395,7 +408,11 @@ def pension_premium_recipients(t: Tables, periods: Periods) -> Measure:
     return Measure(_persons_with(t, _claims(t, periods, PENSION_PREMIUM.code)))
 
 
-@computation("compulsory_education_enrolment", inputs=("persons", "facts"), covers=_FACTS)
+@computation(
+    "compulsory_education_enrolment",
+    inputs=("persons", "facts"),
+    covers=_fact_known(PersonFactKind.SCHOOL),
+)
 def compulsory_education_enrolment(t: Tables, periods: Periods) -> Measure:
     school_age = _aged(certified(t, periods), SCHOOL_AGE)
     return _share_with_fact(t, school_age, PersonFactKind.SCHOOL)
