@@ -1,9 +1,9 @@
 """Computing the indicators into snapshots: read once, count per level, write in one go.
 
-Each year's periods (the year and its four quarters) are counted together: every
-computation's rows, tagged with indicator, period and part (numerator or denominator),
-are appended to one DuckDB table, then ``COUNT(DISTINCT key)`` is taken per area as
-stored and added up to township, county and city (a key lies in one area). Distinct
+Each year's periods (the year and its four quarters) are counted together: for every
+computation's rows (numerator, and denominator for a rate) DuckDB takes
+``COUNT(DISTINCT key)`` per period and area as stored, and those per-area counts are added
+up to township, county and city (a key lies in one area). Distinct
 counts are the costly part (DESIGN.md §4), so they run in DuckDB over Arrow, never per
 row in Python; what comes back is a few thousand numbers.
 
