@@ -66,6 +66,7 @@ bench: install-test
 	$(BIN)/python benchmarks/reconcile.py
 	$(BIN)/python benchmarks/inbox.py --keep
 	$(BIN)/python benchmarks/portal_pages.py
+	$(BIN)/python benchmarks/indicators.py
 
 clean:
 	rm -rf $(VENV) var

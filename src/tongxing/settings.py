@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "tongxing.portal",
     "tongxing.devices",
     "tongxing.rehab",
+    "tongxing.indicators",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ urlpatterns = [
     path("portal/", include("tongxing.portal.urls")),
     path("devices/", include("tongxing.devices.urls")),
     path("rehab/", include("tongxing.rehab.urls")),
+    path("indicators/", include("tongxing.indicators.urls")),
+    path("open/plan/", include("tongxing.indicators.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

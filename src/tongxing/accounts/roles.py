@@ -71,6 +71,10 @@ class Capability(enum.Enum):
     USE_PORTAL = "use_portal"  # a citizen acts for themselves or their wards in the portal
     LINK_CITIZENS = "link_citizens"  # link a citizen account to the persons it acts for
     VIEW_SERVICE_RATINGS = "view_service_ratings"  # citizens' ratings of services (好差评)
+    VIEW_INDICATORS = "view_indicators"  # plan indicators, dashboards, evaluation reports
+    REPORT_INDICATORS = "report_indicators"  # enter a reported indicator's value with evidence
+    CONFIRM_INDICATORS = "confirm_indicators"  # confirm or reject another officer's value
+    MANAGE_EVALUATION = "manage_evaluation"  # compute snapshots, draft and issue reports
 
 
 _REGISTRY_STAFF = {
@@ -141,6 +145,15 @@ _SERVICES = {
     Capability.VIEW_FACILITIES,
 }
 _FACILITIES = {Capability.MANAGE_FACILITIES}
+# The plan is monitored by the city and each county (each county has its own plan); every
+# staff level sees the indicators of its area. Values only a department knows are entered
+# by that department or a federation officer and confirmed by a second county or city officer.
+_EVALUATION = {
+    Capability.VIEW_INDICATORS,
+    Capability.REPORT_INDICATORS,
+    Capability.CONFIRM_INDICATORS,
+    Capability.MANAGE_EVALUATION,
+}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
@@ -165,6 +178,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _SERVICES
         | _PROVISION_VIEW
         | {Capability.LINK_CITIZENS}
+        | {Capability.VIEW_INDICATORS}
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -177,6 +191,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _SERVICES
         | _FACILITIES
         | _PROVISION_COUNTY
+        | _EVALUATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -200,6 +215,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         # The city stocks the counties' loan pools (devices allocated by the province)
         # and settles the institutions outside Bazhong.
         | {Capability.MANAGE_LOAN_POOL, Capability.SETTLE_REHAB, Capability.MANAGE_REHAB_CASES}
+        | _EVALUATION
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
@@ -216,6 +232,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.SUBMIT_LISTS_BY_API,
             Capability.READ_FINDINGS_BY_API,
             Capability.CHECK_CERTIFICATES,
+            Capability.VIEW_INDICATORS,
+            Capability.REPORT_INDICATORS,
         }
     ),
     # A provider sees and acts only for the clients placed at the facilities it works for
