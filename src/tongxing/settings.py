@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tongxing.surveys",
     "tongxing.employment",
     "tongxing.reconcile",
+    "tongxing.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("surveys/", include("tongxing.surveys.urls")),
     path("employment/", include("tongxing.employment.urls")),
     path("reconcile/", include("tongxing.reconcile.urls")),
+    path("monitoring/", include("tongxing.monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

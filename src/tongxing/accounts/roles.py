@@ -50,6 +50,9 @@ class Capability(enum.Enum):
     RUN_RECONCILIATION = "run_reconciliation"  # compare the registry with those lists
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
     RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
+    VIEW_RISK_MONITORING = "view_risk_monitoring"  # the poverty-return risk list and counts
+    MANAGE_RISK_CASES = "manage_risk_cases"  # record hardships and measures, close a case
+    RUN_RISK_SCREENING = "run_risk_screening"  # run the monthly risk screening of an area
 
 
 _REGISTRY_STAFF = {
@@ -91,14 +94,20 @@ _EMPLOYERS = {Capability.VIEW_EMPLOYERS, Capability.MANAGE_EMPLOYERS}
 # worklist; department lists arrive at the county or city federation, which compares them.
 _WORKLIST = {Capability.VIEW_WORKLIST, Capability.RESOLVE_FINDINGS}
 _RECONCILIATION = {Capability.UPLOAD_DEPARTMENT_LISTS, Capability.RUN_RECONCILIATION}
+# Poverty-return risk (防止返贫): every staff level follows its area's list; the staff who
+# know the families (village, township, county) record hardships and help and close cases;
+# the screening runs over a county or the city, where the population-wide job belongs.
+_RISK_FIELD = {Capability.VIEW_RISK_MONITORING, Capability.MANAGE_RISK_CASES}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
 # one is a county or city decision; village and township staff record what happened.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.VILLAGE_WORKER: frozenset(_REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST),
+    Role.VILLAGE_WORKER: frozenset(
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _RISK_FIELD
+    ),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST
+        _REGISTRY_STAFF | _FIELD_STAFF | _EMPLOYMENT_FIELD | _WORKLIST | _RISK_FIELD
     ),
     Role.COUNTY_OFFICER: frozenset(
         _REGISTRY_STAFF
@@ -108,10 +117,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _EMPLOYERS
         | _WORKLIST
         | _RECONCILIATION
+        | _RISK_FIELD
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
             Capability.IMPORT_REGISTRY,
+            Capability.RUN_RISK_SCREENING,
         }
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
@@ -128,6 +139,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PARAMETERS,
             Capability.MANAGE_PARAMETERS,
             Capability.IMPORT_REGISTRY,
+            Capability.VIEW_RISK_MONITORING,
+            Capability.RUN_RISK_SCREENING,
         }
     ),
     Role.DEPARTMENT: frozenset(),

@@ -36,4 +36,5 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_emergency_roster": signed_in and user.can(Capability.EMERGENCY_ROSTER),
         "can_view_employment": signed_in and user.can(Capability.VIEW_EMPLOYMENT),
         "can_view_employers": signed_in and user.can(Capability.VIEW_EMPLOYERS),
+        "can_view_risk_monitoring": signed_in and user.can(Capability.VIEW_RISK_MONITORING),
     }

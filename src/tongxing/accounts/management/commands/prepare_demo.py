@@ -30,6 +30,7 @@ class Command(BaseCommand):
         call_command("load_surveys", settings.TONGXING_REGION)
         call_command("generate_survey_demo", seed=seed)
         call_command("generate_employment_demo", seed=seed)
+        call_command("generate_monitoring_demo", seed=seed)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_ACCOUNTS:
             area = spec.area_code or "-"
