@@ -254,7 +254,17 @@ def _open_new_cases(month: dt.date, area_code: str, now: dt.datetime) -> int:
     keys = PrimaryKeys(RiskCase).take(len(rows))
     cases = BulkInserter(
         RiskCase,
-        ("id", "person", "area", "status", "level", "rules", "opened_month", "last_flagged_month"),
+        (
+            "id",
+            "person",
+            "area",
+            "status",
+            "level",
+            "rules",
+            "opened_month",
+            "last_flagged_month",
+            "closed_at",
+        ),
         now,
     )
     events = BulkInserter(CaseEvent, ("case", "kind", "month", "note", "at"), now)
@@ -263,7 +273,7 @@ def _open_new_cases(month: dt.date, area_code: str, now: dt.datetime) -> int:
         ids = keys[start : start + WRITE_CHUNK]
         cases.insert(
             [
-                (pk, person, area, CaseStatus.OPEN.value, level, rules, month, month)
+                (pk, person, area, CaseStatus.OPEN.value, level, rules, month, month, None)
                 for pk, (person, area, level, rules) in zip(ids, part, strict=True)
             ]
         )
