@@ -44,7 +44,11 @@ class CaseFilterForm(forms.Form):
 
 
 class RunScreeningForm(forms.Form):
-    month = MonthField(label=_("Month to screen"), help_text=MONTH_HELP, max_length=7)
+    month = MonthField(
+        label=_("Month to screen"),
+        help_text=MONTH_HELP,
+        widget=forms.TextInput(attrs={"maxlength": 7, "inputmode": "numeric"}),
+    )
 
 
 class MeasureForm(forms.Form):
