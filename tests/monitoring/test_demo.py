@@ -12,12 +12,9 @@ from tongxing.monitoring.demo import generate_monitoring_demo
 from tongxing.monitoring.models import Circumstance, RiskCase, Screening, ScreeningResult
 
 
-def test_the_demo_screens_the_demo_months_and_a_second_run_changes_nothing(loaded, village, client):
-    officer = factories.make_user("township_demo", Role.TOWNSHIP_OFFICER, "511902001")
-    officer.username = "township"
-    village.username = "village_demo"
-    village.save()
-    officer.save()
+def test_the_demo_screens_the_demo_months_and_a_second_run_changes_nothing(
+    loaded, village, township, client
+):
     persons = [factories.make_person(village, name=f"演示{n}") for n in range(300)]
     report = generate_monitoring_demo("sichuan-bazhong", seed=7)
     assert report.hardships == Circumstance.objects.count() > 0
