@@ -63,6 +63,7 @@ bench: install-test
 	$(BIN)/python benchmarks/import.py
 	$(BIN)/python benchmarks/quota.py
 	$(BIN)/python benchmarks/reconcile.py
+	$(BIN)/python benchmarks/risk.py
 
 clean:
 	rm -rf $(VENV) var
