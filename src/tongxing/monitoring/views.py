@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Sum, Value, When
 from django.db.models.functions import Substr
@@ -164,8 +164,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def run(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.can(Capability.RUN_RISK_SCREENING):
-        actions.ensure_may_view(user)
-        return HttpResponse(status=403)
+        raise PermissionDenied
     form = RunScreeningForm(request.POST)
     if form.is_valid():
         try:
@@ -332,6 +331,7 @@ def _case_page(request: HttpRequest, pk: int, **forms) -> HttpResponse:
             "still_at_risk": still_at_risk,
             "problem": problem,
             "rule_labels": _rule_labels(case.rule_codes) if case else [],
+            "result_labels": _rule_labels(result.rule_codes) if result else [],
             "measures": case.measures.select_related("recorded_by") if case else [],
             "events": case.events.select_related("actor") if case else [],
             "circumstances": Circumstance.objects.filter(person=person).select_related(
