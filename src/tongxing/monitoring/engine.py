@@ -68,16 +68,20 @@ def _attach(base: ir.Table, other: ir.Table, key: str) -> ir.Table:
     return joined.select(*[joined[c] for c in base.columns], *[joined[c] for c in extra])
 
 
-def facts_expr(t: dict[str, ir.Table], month: dt.date, lookback_months: int) -> ir.Table:
-    """One row per person alive and in the region at the month's end, with every fact
-    the rules read."""
-    first, last = month_bounds(month)
-    since = window_start(first, lookback_months)
-    persons = t["persons"]
-    f = persons.filter(
+def population(persons: ir.Table, month: dt.date) -> ir.Table:
+    """The persons screened for ``month``: alive and in the region at its end."""
+    last = month_bounds(month)[1]
+    return persons.filter(
         (persons.status != PersonStatus.MOVED_OUT.value)
         & (persons.date_of_death.isnull() | (persons.date_of_death > last))
     ).select("person_id", "area_id", "household_id", "grade")
+
+
+def facts_expr(t: dict[str, ir.Table], month: dt.date, lookback_months: int) -> ir.Table:
+    """One row per person screened for ``month``, with every fact the rules read."""
+    first, last = month_bounds(month)
+    since = window_start(first, lookback_months)
+    f = population(t["persons"], first)
 
     surveys = t["surveys"]
     surveys = surveys.filter(surveys.year <= first.year)
@@ -208,7 +212,8 @@ def screen(inputs: Inputs, month: dt.date, parameters: ParameterSet, ruleset: Ru
     )
     at_risk = at_risk.filter(at_risk.score >= levels[LEVELS[-1]]).order_by("person_id")
     results = _run(at_risk, inputs.tables).cast(RESULTS)
-    counted = _run(f.aggregate(n=f.count()), inputs.tables)["n"][0].as_py()
+    screened = population(tables["persons"], first)
+    counted = _run(screened.aggregate(n=screened.count()), inputs.tables)["n"][0].as_py()
     return Screened(
         month=first,
         results=results,
