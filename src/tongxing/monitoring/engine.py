@@ -68,6 +68,26 @@ def _attach(base: ir.Table, other: ir.Table, key: str) -> ir.Table:
     return joined.select(*[joined[c] for c in base.columns], *[joined[c] for c in extra])
 
 
+def _ended_and_current(
+    f: ir.Table,
+    periods: ir.Table,
+    key: str,
+    window: tuple[dt.date, dt.date],
+    *,
+    ended_as: str,
+    current_as: str,
+) -> ir.Table:
+    """``f`` with the latest end of a period (employment, 低保) within ``window`` and
+    whether a period is in force on the window's last day."""
+    since, last = window
+    ended = periods.filter(periods.end_date.notnull() & _between(periods.end_date, since, last))
+    f = _attach(f, ended.group_by(key).aggregate(**{ended_as: ended.end_date.max()}), key)
+    current = periods.filter(_in_force_on(periods, last))
+    return _attach(
+        f, current.select(key).distinct().mutate(**{current_as: ibis.literal(True)}), key
+    )
+
+
 def population(persons: ir.Table, month: dt.date) -> ir.Table:
     """The persons screened for ``month``: alive and in the region at its end."""
     last = month_bounds(month)[1]
@@ -115,18 +135,13 @@ def facts_expr(t: dict[str, ir.Table], month: dt.date, lookback_months: int) -> 
         )
 
     e = t["employment"]
-    worked = e.filter(e.status == WorkStatus.EMPLOYED.value)
-    ended = worked.filter(worked.end_date.notnull() & _between(worked.end_date, since, last))
-    f = _attach(
+    f = _ended_and_current(
         f,
-        ended.group_by("person_id").aggregate(employment_ended_on=ended.end_date.max()),
+        e.filter(e.status == WorkStatus.EMPLOYED.value),
         "person_id",
-    )
-    working = worked.filter(_in_force_on(worked, last))
-    f = _attach(
-        f,
-        working.select("person_id").distinct().mutate(employed_at_end=ibis.literal(True)),
-        "person_id",
+        (since, last),
+        ended_as="employment_ended_on",
+        current_as="employed_at_end",
     )
 
     heads = t["heads_died"]
@@ -137,18 +152,13 @@ def facts_expr(t: dict[str, ir.Table], month: dt.date, lookback_months: int) -> 
         "household_id",
     )
 
-    d = t["dibao"]
-    d_ended = d.filter(d.end_date.notnull() & _between(d.end_date, since, last))
-    f = _attach(
+    f = _ended_and_current(
         f,
-        d_ended.group_by("household_id").aggregate(dibao_ended_on=d_ended.end_date.max()),
+        t["dibao"],
         "household_id",
-    )
-    d_now = d.filter(_in_force_on(d, last))
-    f = _attach(
-        f,
-        d_now.select("household_id").distinct().mutate(dibao_at_end=ibis.literal(True)),
-        "household_id",
+        (since, last),
+        ended_as="dibao_ended_on",
+        current_as="dibao_at_end",
     )
     return f.mutate(
         employed_at_end=f.employed_at_end.fill_null(False),
