@@ -67,6 +67,7 @@ bench: install-test
 	$(BIN)/python benchmarks/inbox.py --keep
 	$(BIN)/python benchmarks/portal_pages.py
 	$(BIN)/python benchmarks/indicators.py
+	$(BIN)/python benchmarks/risk.py
 
 clean:
 	rm -rf $(VENV) var

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "tongxing.devices",
     "tongxing.rehab",
     "tongxing.indicators",
+    "tongxing.monitoring",
 ]
 
 MIDDLEWARE = [

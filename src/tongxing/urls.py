@@ -21,6 +21,7 @@ urlpatterns = [
     path("rehab/", include("tongxing.rehab.urls")),
     path("indicators/", include("tongxing.indicators.urls")),
     path("open/plan/", include("tongxing.indicators.public_urls")),
+    path("monitoring/", include("tongxing.monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -75,6 +75,9 @@ class Capability(enum.Enum):
     REPORT_INDICATORS = "report_indicators"  # enter a reported indicator's value with evidence
     CONFIRM_INDICATORS = "confirm_indicators"  # confirm or reject another officer's value
     MANAGE_EVALUATION = "manage_evaluation"  # compute snapshots, draft and issue reports
+    VIEW_RISK_MONITORING = "view_risk_monitoring"  # the poverty-return risk list and counts
+    MANAGE_RISK_CASES = "manage_risk_cases"  # record hardships and measures, close a case
+    RUN_RISK_SCREENING = "run_risk_screening"  # run the monthly risk screening of an area
 
 
 _REGISTRY_STAFF = {
@@ -154,6 +157,10 @@ _EVALUATION = {
     Capability.CONFIRM_INDICATORS,
     Capability.MANAGE_EVALUATION,
 }
+# Poverty-return risk (防止返贫): every staff level follows its area's list; the staff who
+# know the families (village, township, county) record hardships and help and close cases;
+# the screening runs over a county or the city, where the population-wide job belongs.
+_RISK_FIELD = {Capability.VIEW_RISK_MONITORING, Capability.MANAGE_RISK_CASES}
 
 # Imports write many persons at once, so like certificates they are a county or city task.
 # Certificates are issued by the county federation (管理办法 第三条: 属地管理), so changing
@@ -168,6 +175,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _WORKLIST
         | _SERVICES
         | _PROVISION_VIEW
+        | _RISK_FIELD
         | {Capability.LINK_CITIZENS}
     ),
     Role.TOWNSHIP_OFFICER: frozenset(
@@ -177,6 +185,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _WORKLIST
         | _SERVICES
         | _PROVISION_VIEW
+        | _RISK_FIELD
         | {Capability.LINK_CITIZENS}
         | {Capability.VIEW_INDICATORS}
     ),
@@ -192,12 +201,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         | _FACILITIES
         | _PROVISION_COUNTY
         | _EVALUATION
+        | _RISK_FIELD
         | {
             Capability.MANAGE_CERTIFICATE,
             Capability.VIEW_PARAMETERS,
             Capability.IMPORT_REGISTRY,
             Capability.LINK_CITIZENS,
             Capability.VIEW_SERVICE_RATINGS,
+            Capability.RUN_RISK_SCREENING,
         }
     ),
     # The benefit standards are set city-wide, so only the city federation changes them.
@@ -221,6 +232,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PARAMETERS,
             Capability.MANAGE_PARAMETERS,
             Capability.IMPORT_REGISTRY,
+            Capability.VIEW_RISK_MONITORING,
+            Capability.RUN_RISK_SCREENING,
             Capability.MANAGE_API_TOKENS,
             Capability.VIEW_SERVICE_RATINGS,
         }

@@ -37,6 +37,7 @@ class Command(BaseCommand):
         call_command("generate_provision_demo", seed=seed)
         call_command("generate_portal_demo")
         call_command("generate_api_demo")
+        call_command("generate_monitoring_demo", seed=seed)
         # Last: the indicators count what the steps above created.
         call_command("generate_indicator_demo", settings.TONGXING_REGION)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
