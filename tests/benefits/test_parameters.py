@@ -20,8 +20,8 @@ from tongxing.benefits.parameters import (
 from tongxing.core.models import AuditAction, AuditEvent
 
 REGION = "sichuan-bazhong"
-PACK_PARAMETERS = 42
-PACK_VALUES = 35
+PACK_PARAMETERS = 57
+PACK_VALUES = 43
 
 GOOD = """\
 description: A test amount
