@@ -123,7 +123,7 @@ def test_opening_a_document_is_audited(client_as, village, services):
     card = document(village, person)
     response = client_as(village).get(reverse("services:document", args=[card.pk]))
     assert response.status_code == 200
-    assert response["Content-Disposition"] == f'attachment; filename="document-{card.pk}"'
+    assert response["Content-Disposition"] == f'attachment; filename="document-{card.pk}.pdf"'
     event = AuditEvent.objects.filter(object_type="services.document").latest("id")
     assert (event.action, event.person_id, event.actor_id) == (
         AuditAction.VIEW,

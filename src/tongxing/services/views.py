@@ -533,7 +533,8 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError:
         raise Http404 from None
     response = HttpResponse(content, content_type=found.content_type)
-    response["Content-Disposition"] = f'attachment; filename="document-{found.pk}"'
+    ending = documents.SIGNATURES[found.content_type][1][0]
+    response["Content-Disposition"] = f'attachment; filename="document-{found.pk}{ending}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
