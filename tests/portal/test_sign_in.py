@@ -50,6 +50,12 @@ def test_staff_keep_signing_in_with_their_username(client, village):
     assert client.session["_auth_user_id"] == str(village.pk)
 
 
+def test_a_provider_lands_on_the_services_of_their_facility_not_the_registry(client, provider):
+    response = client.post("/accounts/login/", {"username": "provider", "password": PASSWORD})
+    assert response.url == "/services/"
+    assert client.session["_auth_user_id"] == str(provider.pk)
+
+
 def test_a_staff_account_cannot_sign_in_with_a_phone_number(client, village):
     """Only citizen accounts have sign-in numbers; a number entry on staff is ignored."""
     CitizenPhone.objects.create(user=village, phone="13900000009")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from tongxing.accounts.actions import set_display_preferences
 from tongxing.accounts.forms import LoginForm
-from tongxing.accounts.roles import Capability
+from tongxing.accounts.roles import Capability, Role
 
 DISPLAY_COOKIE = "tx_display"
 ONE_YEAR = 365 * 24 * 3600
@@ -57,6 +57,9 @@ class SignInView(auth_views.LoginView):
         # Citizens have no staff overview; their start page is the portal.
         if self.request.user.can(Capability.USE_PORTAL):
             return resolve_url("portal:home")
+        # Providers have no registry either: they work from the services their facility gives.
+        if self.request.user.role == Role.PROVIDER:
+            return resolve_url("services:home")
         return super().get_default_redirect_url()
 
     def form_valid(self, form: LoginForm) -> HttpResponse:

@@ -36,6 +36,7 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_emergency_roster": signed_in and user.can(Capability.EMERGENCY_ROSTER),
         "can_view_employment": signed_in and user.can(Capability.VIEW_EMPLOYMENT),
         "can_view_employers": signed_in and user.can(Capability.VIEW_EMPLOYERS),
+        "can_view_services": signed_in and user.can(Capability.VIEW_SERVICES),
         "can_process_applications": signed_in and user.can(Capability.PROCESS_APPLICATIONS),
         "can_view_facilities": signed_in and user.can(Capability.VIEW_FACILITIES),
         "can_link_citizens": signed_in and user.can(Capability.LINK_CITIZENS),
