@@ -7,10 +7,11 @@ counts every period), and returns a :class:`Measure`: the rows counted (``year``
 :mod:`tongxing.indicators.engine` counts distinct keys per area at every level in one
 GROUP BY per level, so a function never aggregates itself.
 
-To add an indicator (the services module's device fitting rate, say): load the table it
-needs in :data:`INPUTS` and register a function under the catalogue's code::
+To add an indicator: load the table it needs in :data:`INPUTS` and register a function
+under the catalogue's code, with a ``covers`` rule saying for which periods the records it
+counts exist at all (so a year before the module was used stays blank, not a false 0)::
 
-    @computation("device_fitting_rate", inputs=("persons", "fittings"))
+    @computation("device_fitting_rate", inputs=("persons", "handovers"), covers=...)
     def device_fitting_rate(t, periods):
         ...
         return Measure(fitted, needing)
@@ -37,12 +38,17 @@ import pyarrow.compute as pc
 from tongxing.benefits.facts import age_on
 from tongxing.benefits.models import BatchStatus
 from tongxing.benefits.rules import EDUCATION_AID, LIVING_SUBSIDY, NURSING_SUBSIDY, PENSION_PREMIUM
+from tongxing.devices.workflow import SERVICE as DEVICE_SERVICE
 from tongxing.employment import queries as employment_queries
 from tongxing.employment.fund import IN_FORCE
 from tongxing.employment.models import EnrolmentStatus, WorkStatus
 from tongxing.reconcile.engine import SCHOOL_AGE, WORKING_AGE
 from tongxing.registry.models import PersonFactKind, PersonStatus
-from tongxing.surveys.models import NeedStatus, SurveyStatus
+from tongxing.services.models import ApplicationStatus, FacilityKind
+from tongxing.surveys.models import NeedKind, NeedStatus, SurveyStatus
+
+# The region pack's service code of home accessibility renovation (services/home_renovation.yaml).
+RENOVATION_SERVICE = "home_renovation"
 
 
 @dataclass(frozen=True)
@@ -129,13 +135,14 @@ INPUTS: dict[str, tuple[str, list, pa.Schema]] = {
         ),
     ),
     "needs": (
-        "SELECT id, person_id, year, status, opened_at, closed_at FROM surveys_need",
+        "SELECT id, person_id, year, kind, status, opened_at, closed_at FROM surveys_need",
         [],
         pa.schema(
             [
                 ("need_id", pa.int64()),
                 ("person_id", pa.int64()),
                 ("need_year", pa.int64()),
+                ("kind", pa.string()),
                 ("status", pa.string()),
                 ("opened_at", pa.timestamp("us", tz="UTC")),
                 ("closed_at", pa.timestamp("us", tz="UTC")),
@@ -152,6 +159,49 @@ INPUTS: dict[str, tuple[str, list, pa.Schema]] = {
         "JOIN employment_trainingcourse c ON c.id = e.course_id WHERE e.status = %s",
         [EnrolmentStatus.COMPLETED],
         pa.schema([("person_id", pa.int64()), ("end_date", pa.date32())]),
+    ),
+    # Device and renovation applications as the services engine keeps them (a withdrawn one
+    # asks for nothing any more; a refused one is an unmet ask and stays).
+    "applications": (
+        "SELECT a.person_id, t.code, a.status, a.submitted_on, a.closed_on "
+        "FROM services_application a JOIN services_servicetype t ON t.id = a.service_type_id "
+        "WHERE t.code IN (%s, %s) AND a.status <> %s",
+        [DEVICE_SERVICE, RENOVATION_SERVICE, ApplicationStatus.WITHDRAWN],
+        pa.schema(
+            [
+                ("person_id", pa.int64()),
+                ("service", pa.string()),
+                ("app_status", pa.string()),
+                ("submitted_on", pa.date32()),
+                ("closed_on", pa.date32()),
+            ]
+        ),
+    ),
+    "handovers": (
+        "SELECT person_id, handed_over_on FROM devices_handover",
+        [],
+        pa.schema([("person_id", pa.int64()), ("handed_over_on", pa.date32())]),
+    ),
+    # Monthly service records of child rehabilitation (``month`` is the month's first day).
+    "rehab_records": (
+        "SELECT child_id, month FROM rehab_servicerecord",
+        [],
+        pa.schema([("person_id", pa.int64()), ("month", pa.date32())]),
+    ),
+    # Designated facilities inside the region (one outside it has no area to count in).
+    "facilities": (
+        "SELECT id, kind, area_id, designated_from, designated_until FROM services_facility "
+        "WHERE designated = %s AND area_id IS NOT NULL",
+        [True],
+        pa.schema(
+            [
+                ("facility_id", pa.int64()),
+                ("kind", pa.string()),
+                ("area", pa.string()),
+                ("designated_from", pa.date32()),
+                ("designated_until", pa.date32()),
+            ]
+        ),
     ),
     "findings": (
         "SELECT id, area_id, found_at, closed_at FROM reconcile_finding",
@@ -282,6 +332,38 @@ def _of_year(name: str, column: str) -> Coverage:
     return covers
 
 
+def _applied(service: str) -> Coverage:
+    """Applications for ``service`` were submitted by the end of the period."""
+
+    def covers(t: Tables, period: Period) -> bool:
+        a = t.arrow["applications"]
+        submitted = pc.less_equal(a.column("submitted_on"), pa.scalar(period.end, pa.date32()))
+        return bool(pc.any(pc.and_(pc.equal(a.column("service"), service), submitted)).as_py())
+
+    return covers
+
+
+def _designated(kind: str) -> Coverage:
+    """The directory holds a facility of ``kind`` designated by the end of the period."""
+
+    def covers(t: Tables, period: Period) -> bool:
+        f = t.arrow["facilities"]
+        since = f.column("designated_from")
+        by_end = pc.or_kleene(
+            pc.is_null(since), pc.less_equal(since, pa.scalar(period.end, pa.date32()))
+        )
+        return bool(pc.any(pc.and_(pc.equal(f.column("kind"), kind), by_end)).as_py())
+
+    return covers
+
+
+def _any(*rules: Coverage) -> Coverage:
+    def covers(t: Tables, period: Period) -> bool:
+        return any(rule(t, period) for rule in rules)
+
+    return covers
+
+
 # --- shared pieces -------------------------------------------------------------------------
 
 
@@ -385,12 +467,7 @@ def nursing_subsidy_recipients(t: Tables, periods: Periods) -> Measure:
 @computation("subsidy_coverage", inputs=("persons", "paid", "claims"), covers=_PAID)
 def subsidy_coverage(t: Tables, periods: Periods) -> Measure:
     two = (LIVING_SUBSIDY.code, NURSING_SUBSIDY.code)
-    entitled = _persons_with(t, _claims(t, periods, *two))
-    paid = _paid(t, periods, *two)
-    return Measure(
-        entitled.semi_join(paid, [entitled.key == paid.person_id, *_same_period(entitled, paid)]),
-        entitled,
-    )
+    return _share_served(_persons_with(t, _claims(t, periods, *two)), _paid(t, periods, *two))
 
 
 @computation(
@@ -436,8 +513,13 @@ def survey_coverage(t: Tables, periods: Periods) -> Measure:
     )
 
 
-@computation("needs_met_rate", inputs=("persons", "needs"), covers=_of_year("needs", "need_year"))
-def needs_met_rate(t: Tables, periods: Periods) -> Measure:
+def _in_period(table: ir.Table, day: ir.DateValue) -> ir.BooleanValue:
+    return (day >= table.period_start) & (day <= table.period_end)
+
+
+def _stated_needs(t: Tables, periods: Periods, *kinds: str) -> ir.Table:
+    """Needs of the year's surveys stated by the end of the period and not declined by
+    then (of ``kinds``, or of every kind)."""
     n = _over(t["needs"], periods)
     closed_by_then = n.closed_at.notnull() & (n.closed_at < n.cutoff)
     stated = n.filter(
@@ -445,6 +527,25 @@ def needs_met_rate(t: Tables, periods: Periods) -> Measure:
         & (n.opened_at < n.cutoff)
         & ~(closed_by_then & (n.status == NeedStatus.DECLINED))
     )
+    return stated.filter(stated.kind.isin(kinds)) if kinds else stated
+
+
+def _person_periods(table: ir.Table) -> ir.Table:
+    """Just who and when, for unions of different records about persons."""
+    return table.select(
+        person_id=table.person_id.cast("int64"), year=table.year, quarter=table.quarter
+    )
+
+
+def _share_served(needing: ir.Table, served: ir.Table) -> Measure:
+    """Of the rows ``needing`` (keyed by person), those with a ``served`` row that period."""
+    on = [needing.key == served.person_id, *_same_period(needing, served)]
+    return Measure(needing.semi_join(served, on), needing)
+
+
+@computation("needs_met_rate", inputs=("persons", "needs"), covers=_of_year("needs", "need_year"))
+def needs_met_rate(t: Tables, periods: Periods) -> Measure:
+    stated = _stated_needs(t, periods)
     p = t["persons"].select("person_id", "area")
     joined = stated.join(p, stated.person_id == p.person_id)
     met = joined.filter(
@@ -521,3 +622,121 @@ def open_findings(t: Tables, periods: Periods) -> Measure:
         (f.found_at < f.cutoff) & (f.closed_at.isnull() | (f.closed_at >= f.cutoff))
     )
     return Measure(_counted(still_open, still_open.finding_id, still_open.area))
+
+
+# --- one-stop services: devices, child rehabilitation, renovations, facilities -------------
+
+
+def _handed_over(t: Tables, periods: Periods) -> ir.Table:
+    h = _over(t["handovers"], periods)
+    return _person_periods(h.filter(_in_period(h, h.handed_over_on)))
+
+
+def _applications(t: Tables, periods: Periods, service: str) -> ir.Table:
+    a = _over(t["applications"], periods)
+    return a.filter(a.service == service)
+
+
+def _rehab_served(t: Tables, periods: Periods) -> ir.Table:
+    r = _over(t["rehab_records"], periods)
+    return _person_periods(r.filter(_in_period(r, r.month)))
+
+
+_HANDOVERS = _dated("handovers", "handed_over_on", within=False)
+_REHAB_RECORDS = _dated("rehab_records", "month", within=False)
+
+
+@computation(
+    "device_fitting_rate",
+    inputs=("persons", "needs", "applications", "handovers"),
+    covers=_any(_HANDOVERS, _applied(DEVICE_SERVICE)),
+)
+def device_fitting_rate(t: Tables, periods: Periods) -> Measure:
+    """Persons handed a device in the period, of those who stated a device need in the
+    year's survey, applied for a device in the period or were handed one (a fitting shows
+    the need, and keeps the rate at or below 100 % when the application was earlier)."""
+    fitted = _handed_over(t, periods)
+    a = _applications(t, periods, DEVICE_SERVICE)
+    applied = _person_periods(a.filter(_in_period(a, a.submitted_on)))
+    needed = _person_periods(_stated_needs(t, periods, NeedKind.ASSISTIVE_DEVICE))
+    needing = _persons_with(t, ibis.union(fitted, applied, needed, distinct=True))
+    return _share_served(needing, fitted)
+
+
+@computation("child_rehabilitation", inputs=("persons", "rehab_records"), covers=_REHAB_RECORDS)
+def child_rehabilitation(t: Tables, periods: Periods) -> Measure:
+    """Children with at least one monthly service record for a month of the period (the
+    programme's age range is its own parameter; every child it serves counts)."""
+    return Measure(_persons_with(t, _rehab_served(t, periods)))
+
+
+@computation(
+    "home_renovations",
+    inputs=("persons", "applications"),
+    covers=_applied(RENOVATION_SERVICE),
+)
+def home_renovations(t: Tables, periods: Periods) -> Measure:
+    """Households (of the applicant; a person without one counts as their own) with a
+    renovation application completed in the period."""
+    a = _applications(t, periods, RENOVATION_SERVICE)
+    done = a.filter((a.app_status == ApplicationStatus.COMPLETED) & _in_period(a, a.closed_on))
+    p = t["persons"].select("person_id", "household_id", "area")
+    joined = done.join(p, done.person_id == p.person_id)
+    household = ibis.coalesce(joined.household_id, -joined.person_id)
+    return Measure(_counted(joined, household, joined.area))
+
+
+@computation(
+    "rehab_coverage",
+    inputs=("persons", "needs", "handovers", "rehab_records"),
+    covers=_any(_HANDOVERS, _REHAB_RECORDS),
+)
+def rehab_coverage(t: Tables, periods: Periods) -> Measure:
+    """Certificate holders at the end of the period who received a basic rehabilitation
+    service in it (a monthly rehabilitation record, a device handed over, or a rehabilitation
+    need of the year recorded as met), of the holders who needed one (a rehabilitation or
+    device need of the year's survey not declined, or a service received)."""
+    n = _stated_needs(t, periods, NeedKind.REHABILITATION)
+    met = n.filter((n.status == NeedStatus.MET) & n.closed_at.notnull() & (n.closed_at < n.cutoff))
+    served = ibis.union(
+        _handed_over(t, periods),
+        _rehab_served(t, periods),
+        _person_periods(met),
+        distinct=True,
+    )
+    stated = _person_periods(
+        _stated_needs(t, periods, NeedKind.REHABILITATION, NeedKind.ASSISTIVE_DEVICE)
+    )
+    needing = ibis.union(stated, served, distinct=True)
+    holders = certified(t, periods)
+    base = _counted(holders, holders.person_id, holders.area)
+    return _share_served(
+        base.semi_join(needing, [base.key == needing.person_id, *_same_period(base, needing)]),
+        served,
+    )
+
+
+def _facilities_of(kind: str) -> Computation:
+    def facilities(t: Tables, periods: Periods) -> Measure:
+        """Facilities of the kind designated on the last day of the period, in their area."""
+        f = _over(t["facilities"], periods)
+        end = f.period_end
+        designated = f.filter(
+            (f.kind == kind)
+            & (f.designated_from.isnull() | (f.designated_from <= end))
+            & (f.designated_until.isnull() | (f.designated_until >= end))
+        )
+        return Measure(_counted(designated, designated.facility_id, designated.area))
+
+    return facilities
+
+
+# The catalogue's facility counts the directory can answer. 示范性 care institutions and the
+# county "三者有其二" are not recorded as such there, so they stay reported.
+FACILITY_COUNTS = {
+    "disabled_persons_homes": FacilityKind.DISABLED_HOME,
+    "rehab_stations": FacilityKind.REHAB_STATION,
+    "legal_aid_stations": FacilityKind.LEGAL_AID_STATION,
+}
+for _code, _kind in FACILITY_COUNTS.items():
+    computation(_code, inputs=("facilities",), covers=_designated(_kind))(_facilities_of(_kind))

@@ -8,7 +8,10 @@ counts are the costly part (DESIGN.md §4), so they run in DuckDB over Arrow, ne
 row in Python; what comes back is a few thousand numbers.
 
 Writing is idempotent: a run deletes the computed snapshots of the indicators and years it
-computes and inserts the new ones in the same transaction. Reported values are kept.
+computes and inserts the new ones in the same transaction. Reported values are kept: an
+indicator reported by a department before it became computed (the ``when_available`` ones
+and the facility counts) keeps its confirmed figure for that area and year, and the computed
+one is not written over it.
 """
 
 from __future__ import annotations
@@ -163,6 +166,13 @@ def compute_snapshots(
         Snapshot.objects.filter(
             indicator__in=indicators, year__in=years, origin=Origin.COMPUTED
         ).delete()
+        reported = set(
+            Snapshot.objects.filter(indicator__in=indicators, year__in=years).values_list(
+                "indicator_id", "area_id", "year", "quarter"
+            )
+        )
+        if reported:
+            rows = [row for row in rows if row[:4] not in reported]
         inserter = BulkInserter(
             Snapshot,
             (
