@@ -3,7 +3,9 @@
 1. Computation. Synthetic inputs for ``--persons`` persons (default 1,000,000) and their
    services, as the Arrow tables the engine reads (``computations.INPUTS``): certificates,
    a year of locked payroll lines for a fifth of them, claims, pension and school facts,
-   surveys and needs, employment statuses, training and reconciliation findings. Timed:
+   surveys and needs, employment statuses, training, reconciliation findings, and the
+   one-stop services' device and renovation applications, device handovers, monthly
+   child-rehabilitation records and designated facilities. Timed:
    ``engine.count`` for one year (the year and its four quarters, every computed
    indicator, city/county/township), which is what the job does between reading and
    writing. Printed with the bare floor: one DuckDB ``COUNT(DISTINCT)`` of the persons per
@@ -138,6 +140,9 @@ def synthetic_tables(persons: int, seed: int = 8):
             "need_id": np.arange(1, len(need_persons) + 1),
             "person_id": need_persons,
             "need_year": np.full(len(need_persons), 2025),
+            "kind": rng.choice(
+                ["rehabilitation", "assistive_device", "care", "subsidy"], len(need_persons)
+            ),
             "status": closed,
             "opened_at": stamp("2025-03-01", "2025-06-30", len(need_persons)),
             "closed_at": stamp("2025-07-01", "2025-12-30", len(need_persons)),
@@ -165,8 +170,45 @@ def synthetic_tables(persons: int, seed: int = 8):
             "closed_at": pa.nulls(found, pa.timestamp("us", tz="UTC")),
         }
     ).cast(schema["findings"])
+    # One-stop services: a device or renovation application for one person in 20, a
+    # device handed over to one in 25, a year of monthly rehabilitation records for one
+    # child in 100, and about 3 designated facilities per village-sized place.
+    applicants = rng.choice(ids, persons // 20, replace=False)
+    applications = pa.table(
+        {
+            "person_id": applicants,
+            "service": np.where(
+                rng.random(len(applicants)) < 0.7, "assistive_device", "home_renovation"
+            ),
+            "app_status": np.where(rng.random(len(applicants)) < 0.6, "completed", "approved"),
+            "submitted_on": days("2024-06-01", "2025-10-01", len(applicants)),
+            "closed_on": days("2025-01-01", "2025-12-31", len(applicants)),
+        }
+    ).cast(schema["applications"])
+    fitted = rng.choice(ids, persons // 25, replace=False)
+    handovers = pa.table(
+        {"person_id": fitted, "handed_over_on": days("2025-01-01", "2025-12-31", len(fitted))}
+    ).cast(schema["handovers"])
+    children = rng.choice(ids, persons // 100, replace=False)
+    rehab_records = pa.table(
+        {"person_id": np.repeat(children, 12), "month": np.tile(months, len(children))}
+    ).cast(schema["rehab_records"])
+    places = max(len(villages) * 3, 1)
+    facilities = pa.table(
+        {
+            "facility_id": np.arange(1, places + 1),
+            "kind": rng.choice(["disabled_home", "rehab_station", "legal_aid_station"], places),
+            "area": villages[rng.integers(0, len(villages), places)],
+            "designated_from": days("2019-01-01", "2025-12-31", places),
+            "designated_until": pa.nulls(places, pa.date32()),
+        }
+    ).cast(schema["facilities"])
     return Tables(
         {
+            "applications": applications,
+            "handovers": handovers,
+            "rehab_records": rehab_records,
+            "facilities": facilities,
             "persons": persons_table,
             "paid": paid,
             "claims": claims,

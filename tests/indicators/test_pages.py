@@ -194,7 +194,7 @@ def test_the_public_report_suppresses_small_counts_but_staff_see_them(client, is
 
 
 def test_a_department_reports_a_value_and_a_second_officer_confirms_it(catalogue, department, city):
-    indicator = Indicator.objects.get(code="rehab_stations")
+    indicator = Indicator.objects.get(code="entrepreneurship_bases")
     reported = actions.enter_reported_value(
         department, indicator, Area.objects.get(code="5119"), 2024, Decimal(372), evidence()
     )
@@ -208,7 +208,7 @@ def test_a_department_reports_a_value_and_a_second_officer_confirms_it(catalogue
 
 
 def test_the_officer_who_entered_a_value_cannot_confirm_it(catalogue, city):
-    indicator = Indicator.objects.get(code="rehab_stations")
+    indicator = Indicator.objects.get(code="entrepreneurship_bases")
     reported = actions.enter_reported_value(
         city, indicator, Area.objects.get(code="5119"), 2024, Decimal(372), evidence()
     )
@@ -221,11 +221,11 @@ def test_the_officer_who_entered_a_value_cannot_confirm_it(catalogue, city):
 @pytest.mark.parametrize(
     ("code", "value", "file", "field", "reason"),
     [
-        ("rehab_stations", "372", None, "evidence", "Attach the document"),
-        ("rehab_stations", "372", b"", "evidence", "Attach the document"),
+        ("entrepreneurship_bases", "372", None, "evidence", "Attach the document"),
+        ("entrepreneurship_bases", "372", b"", "evidence", "Attach the document"),
         ("medical_insurance_rate", "101", b"x", "value", "cannot be more than 100"),
-        ("rehab_stations", "-1", b"x", "value", "cannot be negative"),
-        ("rehab_stations", "3.5", b"x", "value", "whole"),
+        ("entrepreneurship_bases", "-1", b"x", "value", "cannot be negative"),
+        ("entrepreneurship_bases", "3.5", b"x", "value", "whole"),
         ("certified_persons", "3", b"x", "indicator", "computed from the platform"),
     ],
 )
@@ -250,7 +250,7 @@ def test_a_county_officer_cannot_report_for_another_county(catalogue, county):
     with pytest.raises(PermissionDenied):
         actions.enter_reported_value(
             county,
-            Indicator.objects.get(code="rehab_stations"),
+            Indicator.objects.get(code="entrepreneurship_bases"),
             Area.objects.get(code="511921"),
             2024,
             Decimal(3),
@@ -261,7 +261,7 @@ def test_a_county_officer_cannot_report_for_another_county(catalogue, county):
 
 def test_the_reported_value_page_shows_errors_next_to_the_fields(client, catalogue, department):
     c = client_for(client, department)
-    indicator = Indicator.objects.get(code="rehab_stations")
+    indicator = Indicator.objects.get(code="entrepreneurship_bases")
     response = c.post(
         "/indicators/reported/",
         {"indicator": indicator.pk, "area": "5119", "year": 2024, "value": "12"},
@@ -369,11 +369,11 @@ def test_the_evidence_is_downloaded_under_its_name_by_staff_of_the_area_only(
 ):
     reported = actions.enter_reported_value(
         department,
-        Indicator.objects.get(code="rehab_stations"),
+        Indicator.objects.get(code="entrepreneurship_bases"),
         Area.objects.get(code="5119"),
         2024,
         Decimal(372),
-        SimpleUploadedFile("康复站统计.pdf", b"%PDF-1.4 table", content_type="application/pdf"),
+        SimpleUploadedFile("创业基地统计.pdf", b"%PDF-1.4 table", content_type="application/pdf"),
     )
     response = client_for(client, department).get(f"/indicators/reported/{reported.pk}/evidence/")
     assert response.content == b"%PDF-1.4 table"

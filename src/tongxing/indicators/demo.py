@@ -5,8 +5,14 @@ Assumptions (deterministic; the reference date of the demo is 2025-12-31):
 - The snapshots are computed from whatever the earlier demo steps created: a year without
   payroll, surveys or employment records gets zeros for those indicators, which is what the
   data allow (the demo payroll and survey cover 2025 only).
+- The one-stop service indicators (device fitting, child rehabilitation, renovations,
+  rehabilitation coverage, facility counts) are computed from the services, devices and rehab
+  demos, which run before this step. The services demo designates only care institutions,
+  so the 残疾人之家, rehabilitation station and legal aid station counts stay blank (no
+  designated facility of the kind), which is what the data say.
 - Reported values: the demo department (民政局 data officer) reports the 2025 figures of
-  three facility indicators for the city, each with a generated text file as evidence, and
+  three indicators the platform cannot compute (示范性 care institutions, entrepreneurship
+  bases, cultural brands) for the city, each with a generated text file as evidence, and
   the city officer confirms them. The numbers are invented for the demo and say so in their
   note; they are not official figures.
 - One annual monitoring report for 2025 is prepared and issued for the city by the city
@@ -30,7 +36,7 @@ from tongxing.indicators.engine import compute_snapshots
 from tongxing.indicators.evaluation import PLAN_YEARS
 from tongxing.indicators.models import Indicator, Report, ReportedValue, ReportStatus
 
-REPORTED = {"rehab_stations": 372, "disabled_persons_homes": 131, "legal_aid_stations": 20}
+REPORTED = {"model_care_institutions": 4, "entrepreneurship_bases": 26, "cultural_brands": 2}
 NOTE = "Demo value, invented for the demonstration; not an official figure."
 
 
