@@ -37,7 +37,6 @@ from tongxing.rehab.models import Placement, RehabCase, ServiceRecord
 from tongxing.services.models import Application, Facility, ServiceType
 from tongxing.surveys.models import Need, Survey, SurveyDefinition
 
-
 SERVICE_INDICATORS = [
     "device_fitting_rate",
     "child_rehabilitation",
