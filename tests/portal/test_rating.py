@@ -100,6 +100,8 @@ def test_a_citizen_rates_an_ended_service_once_and_the_second_rating_changes_not
     again = signed_in.post(f"/portal/application/{application.pk}/rate/", {"stars": "5"})
     assert again.status_code == 200
     assert again.context["form"].non_field_errors() == ["This service has already been rated."]
+    # ... and the page says so, above the rating already given.
+    assert "This service has already been rated." in again.content.decode()
     assert list(ServiceRating.objects.values_list("stars", "comment")) == [(2, "太慢了")]
     shown = signed_in.get(f"/portal/application/{application.pk}/").content.decode()
     assert "You gave this service 2 stars" in shown
