@@ -179,6 +179,9 @@ def test_a_citizen_gets_a_wheelchair_settled_at_handover_and_rates_it_once(
     en.force_login(citizen)
     page = en.get(reverse("portal:application", args=[application.pk]))
     assert [line.state for line in page.context["lines"]] == ["done"] * 6
+    shown = re.sub(r"\s+", " ", page.content.decode())
+    assert "Price 1180.00 yuan: the subsidy paid 800.00 yuan and you paid 380.00 yuan." in shown
+    assert "has not yet been confirmed against the official document" in shown  # the cap
     assert page.context["form"] is not None
     rate = reverse("portal:rate", args=[application.pk])
     assert en.post(rate, {"stars": "4", "comment": "适配很耐心"}).status_code == 302
