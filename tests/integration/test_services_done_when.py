@@ -25,7 +25,14 @@ from django.utils import timezone
 
 from tests import factories
 from tests.conftest import cast_member
-from tests.provision.conftest import catalogue, centre, documents_dir, parameters, placed_child
+from tests.provision.conftest import (
+    catalogue,
+    centre,
+    documents_dir,
+    make_chengdu,
+    parameters,
+    placed_child,
+)
 from tests.services.conftest import services
 from tongxing.accounts.roles import Role
 from tongxing.devices.models import CaseStatus as DeviceCaseStatus
@@ -33,8 +40,7 @@ from tongxing.devices.models import DeviceCase, Handover
 from tongxing.portal import actions as portal_actions
 from tongxing.portal.models import ActingAs, ServiceRating
 from tongxing.rehab.models import Placement, ServiceRecord, Settlement
-from tongxing.services.actions import FacilityData, add_facility_member, create_facility
-from tongxing.services.models import Application, ApplicationStatus, FacilityKind
+from tongxing.services.models import Application, ApplicationStatus
 
 __all__ = ["catalogue", "centre", "documents_dir", "parameters", "services"]  # fixtures
 
@@ -106,19 +112,7 @@ def do_step(client, user, application: Application, data: dict | None = None) ->
 @pytest.fixture
 def chengdu(city, provider, parameters):
     """Designated with no end date: the story runs "today", whatever day that is."""
-    institution = create_facility(
-        city,
-        FacilityData(
-            name="成都市儿童康复中心",
-            kind=FacilityKind.REHAB_INSTITUTION,
-            region="四川省成都市",
-            designated=True,
-            designated_from=dt.date(2023, 1, 1),
-            mutual_recognition=True,
-        ),
-    )
-    add_facility_member(city, institution, provider)
-    return institution
+    return make_chengdu(city, provider, designated_until=None)
 
 
 def test_a_citizen_gets_a_wheelchair_settled_at_handover_and_rates_it_once(
