@@ -172,7 +172,7 @@ def test_the_public_page_suppresses_small_counts_and_rates_over_few_persons(clie
 
 
 def test_the_open_data_file_suppresses_the_same_cells(client, figures):
-    response = client.get("/open/plan/indicators.csv?year=2025")
+    response = client.get("/open/plan/indicators.csv?year=2025", HTTP_ACCEPT_LANGUAGE="en")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     by_key = {(r[0], r[3]): r[6] for r in rows[1:]}
     assert by_key[("5119", "certified_persons")] == "1234"

@@ -105,8 +105,8 @@ def child(actor, name="小明", born=dt.date(2021, 3, 15), area_code=factories.V
     )
 
 
-@pytest.fixture
-def chengdu(city, provider, parameters):
+def make_chengdu(city, provider, *, designated_until: dt.date | None = dt.date(2026, 12, 31)):
+    """The Chengdu institution, recognised mutually, where ``provider`` works."""
     institution = create_facility(
         city,
         FacilityData(
@@ -115,12 +115,17 @@ def chengdu(city, provider, parameters):
             region="四川省成都市",
             designated=True,
             designated_from=dt.date(2023, 1, 1),
-            designated_until=dt.date(2026, 12, 31),
+            designated_until=designated_until,
             mutual_recognition=True,
         ),
     )
     add_facility_member(city, institution, provider)
     return institution
+
+
+@pytest.fixture
+def chengdu(city, provider, parameters):
+    return make_chengdu(city, provider)
 
 
 @pytest.fixture

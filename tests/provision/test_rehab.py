@@ -55,6 +55,32 @@ def test_an_institution_whose_designation_ended_cannot_take_a_placement(county, 
     assert not case.placements.exists()
 
 
+def _second_case(county, kid, on: dt.date):
+    case = actions.record_screening(county, kid, on=on, result="复查")
+    actions.record_diagnosis(county, case, on=on, diagnosis="智力障碍", diagnosed_by="医院")
+    return actions.record_application(county, case, on=on)
+
+
+def test_a_second_application_for_a_placed_child_cannot_place_them_there_again(county, chengdu):
+    first = placed_child(county, chengdu)
+    case = _second_case(county, first.child, dt.date(2025, 9, 1))
+    with pytest.raises(ValidationError, match="The child is already placed there"):
+        actions.place_child(county, case, chengdu, start=dt.date(2025, 9, 2))
+    assert not case.placements.exists()
+    first.refresh_from_db()
+    assert first.end is None
+
+
+def test_a_second_application_moves_a_placed_child_and_ends_the_earlier_placement(
+    county, chengdu, local_institution
+):
+    first = placed_child(county, chengdu)
+    case = _second_case(county, first.child, dt.date(2025, 9, 1))
+    moved = actions.place_child(county, case, local_institution, start=dt.date(2025, 9, 2))
+    first.refresh_from_db()
+    assert (first.end, moved.start, moved.end) == (dt.date(2025, 9, 1), dt.date(2025, 9, 2), None)
+
+
 def test_only_the_institutions_staff_record_its_services(county, provider, other_provider, chengdu):
     placement = placed_child(county, chengdu)
     with pytest.raises(PermissionDenied):

@@ -16,11 +16,9 @@ from django.views.decorators.http import require_POST
 
 from tongxing.accounts.roles import Capability
 from tongxing.benefits import actions, forms
-from tongxing.benefits.engine import BenefitOutcome, explain
-from tongxing.benefits.inputs import Scope, read_inputs
+from tongxing.benefits.engine import BenefitOutcome
 from tongxing.benefits.models import BenefitClaim, ClaimStatus
-from tongxing.benefits.parameters import ParameterSet
-from tongxing.benefits.payroll import PAY_FROM_APPLICATION_MONTH
+from tongxing.benefits.payroll import explain_person
 from tongxing.benefits.rules import BY_CODE
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
@@ -68,13 +66,7 @@ def _present(outcomes: list[BenefitOutcome]) -> list[BenefitOutcome]:
 
 
 def _outcomes(person_id: int, month: Any, overrides: dict[str, Any] | None = None) -> Any:
-    parameters = ParameterSet.load()
-    try:
-        from_application = bool(parameters.at(PAY_FROM_APPLICATION_MONTH, month).value)
-    except LookupError:
-        from_application = True
-    inputs = read_inputs(Scope.persons([person_id]), pay_from_application_month=from_application)
-    return _present(explain(inputs, person_id, month, parameters, overrides=overrides))
+    return _present(explain_person(person_id, month, overrides))
 
 
 @login_required

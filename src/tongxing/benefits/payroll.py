@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from tongxing.benefits.engine import evaluate
+from tongxing.benefits.engine import BenefitOutcome, evaluate, explain
 from tongxing.benefits.inputs import Inputs, Scope, read_inputs
 from tongxing.benefits.models import (
     BatchStatus,
@@ -122,6 +122,22 @@ def _timer() -> Callable[[], float]:
 
     start = time.perf_counter()
     return lambda: time.perf_counter() - start
+
+
+def explain_person(
+    person_id: int, month: dt.date, overrides: dict[str, Any] | None = None
+) -> list[BenefitOutcome]:
+    """One person's benefits for ``month``, condition by condition, read as the payroll
+    reads them (whether pay starts from the application month is the same parameter), so
+    that the entitlements page and the citizen portal say what the payroll will pay. A
+    missing value of that parameter counts as "from the application month"."""
+    parameters = ParameterSet.load()
+    try:
+        from_application = bool(parameters.at(PAY_FROM_APPLICATION_MONTH, month).value)
+    except LookupError:
+        from_application = True
+    inputs = read_inputs(Scope.persons([person_id]), pay_from_application_month=from_application)
+    return explain(inputs, person_id, month, parameters, overrides=overrides)
 
 
 def compute(

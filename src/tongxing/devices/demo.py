@@ -15,7 +15,9 @@ Builds, on top of the demo population and accounts, with the reference date 2025
   centre carry to handover (the subsidy is settled there); a second, earlier one already
   handed over and followed up (a settlement row to look at); a child, 李小宝 (born
   2021-03-15), placed at the 成都 institution on 2025-09-01 with service records for
-  September to November, September and October settled by the city, November waiting.
+  September to November, September and October settled by the city, November waiting;
+  a younger child, 王小满 (born 2023-05-20), with no application: the demo guardian's
+  child, who applies in the portal.
 
 The demo persons are registered here (fixed ID numbers) rather than drawn from the
 generated population, so the scenario does not depend on its size. Amounts and dates are
@@ -285,6 +287,12 @@ def generate_provision_demo(seed: int = 2025) -> ProvisionDemoReport:
         )
     for month in (dt.date(2025, 9, 1), dt.date(2025, 10, 1)):
         rehab.settle_month(city, chengdu, month)
+
+    # A younger child with no application: the demo guardian's (portal/demo.py links the
+    # guardian to the youngest certified child without one), who applies in the portal
+    # and is placed in Chengdu in issue #5's story. Born 2023, they stay within the 0-6
+    # range until 2030.
+    _person(village, "王小满", dt.date(2023, 5, 20), 905, 5, 2)
     return ProvisionDemoReport(
         created=True,
         centres=len(centres),

@@ -3,10 +3,12 @@
 The demo ``citizen`` (张群众) is linked to themselves: the first person (by registration)
 living in 东城街道第1社区, aged 18 or more on the reference date, with a certificate that
 is valid and in its term on the reference date. The demo ``guardian`` is linked, as the
-mother, to the first such child (under 18) of the same community, or of 东城街道 if the
-community has none. Each link is made by the demo worker of the person's area (``village``
-for the community, ``township`` for the rest of 东城街道), as a worker checking the
-family's papers at the counter would; both sign in with the fictitious numbers below.
+mother, to the youngest such child (under 18) of the same community, or of 东城街道 if the
+community has none, who has no child rehabilitation application yet (else to the first
+such child): issue #5's story has the guardian apply for it in the portal. Each link is
+made by the demo worker of the person's area (``village`` for the community,
+``township`` for the rest of 东城街道), as a worker checking the family's papers at the
+counter would; both sign in with the fictitious numbers below.
 
 Re-running changes nothing once the links exist.
 """
@@ -31,6 +33,7 @@ DEMO_TOWNSHIP = "511902001"  # 东城街道
 CITIZEN_PHONE = "13700000001"  # fictitious
 GUARDIAN_PHONE = "13700000002"  # fictitious
 GUARDIAN_RELATION = "母亲"
+CHILD_REHAB = "child_rehabilitation"
 
 
 @dataclass
@@ -60,11 +63,24 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 def pick_persons() -> tuple[Person, Person]:
     adult_born_by = _years_before(REFERENCE_DATE, 18)
     adult = _certified(DEMO_VILLAGE).filter(birth_date__lte=adult_born_by).first()
+    children = [
+        _certified(area).filter(birth_date__gt=adult_born_by)
+        for area in (DEMO_VILLAGE, DEMO_TOWNSHIP)
+    ]
+    # The guardian's story in issue #5 is a child rehabilitation application: the
+    # youngest child stays in its age range longest after the reference date, and one
+    # without such an application can still apply (another demo places a child already).
     child = None
-    for area in (DEMO_VILLAGE, DEMO_TOWNSHIP):
-        child = _certified(area).filter(birth_date__gt=adult_born_by).first()
+    for candidates in children:
+        child = (
+            candidates.exclude(service_applications__service_type__code=CHILD_REHAB)
+            .order_by("-birth_date", "pk")
+            .first()
+        )
         if child is not None:
             break
+    for candidates in children:
+        child = child or candidates.first()
     if adult is None or child is None:
         raise LookupError(
             f"the demo population has no certified adult in {DEMO_VILLAGE} or no certified "

@@ -403,6 +403,15 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _settled(application: Application) -> dict | None:
+    """A step that settled money on the spot (the device handover records the price, the
+    subsidy and what the person pays, and whether the cap used is verified)."""
+    for record in (application.step_data or {}).values():
+        if isinstance(record, dict) and "person_pays" in record:
+            return record
+    return None
+
+
 def _application_context(found, definition, rating, form) -> dict:
     lines = _step_lines(found, definition)
     current = next((line for line in lines if line.state == "current"), None)
@@ -414,6 +423,7 @@ def _application_context(found, definition, rating, form) -> dict:
         "lines": lines,
         "current": current,
         "overdue": found.is_overdue(today),
+        "settled": _settled(found),
         "rating": rating,
         "form": form,
     }

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tongxing.benefits.entitlement_views import _outcomes as benefit_outcomes
+from tongxing.benefits.payroll import explain_person
 from tongxing.benefits.rules import benefit_name
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
@@ -47,7 +47,7 @@ def _person_context(request: HttpRequest, person: Person, revealed: bool = False
         "certificate_expired": certificate is not None and certificate.expired_on(today),
         "revealed": revealed,
         "month": month,
-        "entitlements": plain_entitlements(benefit_outcomes(person.pk, month)),
+        "entitlements": plain_entitlements(explain_person(person.pk, month)),
         "claims": claims,
         "applications": _applications(person),
         "several": queries.links_for_citizen(request.user).count() > 1,

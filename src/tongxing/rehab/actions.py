@@ -151,7 +151,8 @@ def place_child(
     actor: User, case: RehabCase, institution: Facility, *, start: dt.date
 ) -> Placement:
     """Place the child at a designated (or mutually recognised) institution the guardian
-    chose; an earlier open placement ends the day before."""
+    chose; the child's earlier open placement (under this case or an earlier one) ends
+    the day before."""
     case = RehabCase.objects.select_related("child").get(pk=case.pk)
     if case.status not in (CaseStatus.APPLIED, CaseStatus.PLACED):
         raise ValidationError(_("Only an accepted application can be placed."))
@@ -167,7 +168,14 @@ def place_child(
         )
     if start < case.applied_on:
         raise ValidationError({"start": _("The placement cannot start before the application.")})
-    current = case.placements.filter(end__isnull=True).first()
+    # The child's open placement under any case: a later application (a new case) moves
+    # the child rather than adding a second open placement.
+    current = (
+        Placement.objects.select_for_update()
+        .filter(child=case.child, end__isnull=True)
+        .order_by("-start")
+        .first()
+    )
     if current is not None:
         if current.institution_id == institution.pk:
             raise ValidationError({"institution": _("The child is already placed there.")})
