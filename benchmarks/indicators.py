@@ -23,6 +23,9 @@
 Measured 2026-11-28 on the shared 2-core machine while other jobs ran (load average
 10–14): 1,000,000 persons, one year: 34.5 s (bare floor 0.88 s, 39×); pages p95: city
 dashboard 123 ms, county dashboard 235 ms, indicator page 126 ms, public page 108 ms.
+With the one-stop services' indicators (22 computed, 2026-11-28, load average 2.5–4):
+1,000,000 persons, one year: 9.4 s (bare floor 0.30 s, 31×); pages p95 (116,000
+snapshots): city dashboard 37 ms, county 38 ms, indicator page 29 ms, public page 22 ms.
 
 Reading the inputs from the database (``fetch_arrow``) and writing ~25,000 snapshot rows
 are not in the first figure: the reconciliation and payroll benchmarks time those paths.
