@@ -23,13 +23,13 @@ REGION = "sichuan-bazhong"
 
 
 @pytest.fixture
-def definition(services) -> SurveyDefinition:
+def definition(services) -> SurveyDefinition:  # noqa: F811
     load_surveys(REGION)
     return SurveyDefinition.objects.get(year=2025)
 
 
 @pytest.fixture
-def care_need(village, definition, documents_dir) -> Need:
+def care_need(village, definition, documents_dir) -> Need:  # noqa: F811
     person = applicant(village, born=dt.date(1990, 5, 1), category=5, grade=2)
     document(village, person)
     fill_survey(

@@ -86,13 +86,13 @@ def test_a_choice_field_without_values_and_broken_yaml_are_refused(pack):
 
 def test_load_surveys_loads_nothing_while_the_mapping_is_broken(pack, db):
     write(pack, "care:\n  service: nothing\n")
-    with pytest.raises(SurveyFileError, match="line 2: care.service: unknown service type"):
+    with pytest.raises(SurveyFileError, match=r"line 2: care\.service: unknown service type"):
         load_surveys(REGION)
     assert SurveyDefinition.objects.count() == 0
 
 
 def test_the_mapping_file_is_not_read_as_a_questionnaire(pack, db):
-    assert settings.TONGXING_REGIONS_DIR == pack.parent
+    assert pack.parent == settings.TONGXING_REGIONS_DIR
     load_surveys(REGION)
     assert list(SurveyDefinition.objects.values_list("year", flat=True)) == [2025]
     assert read_need_services(REGION)["care"].service == "care_services"

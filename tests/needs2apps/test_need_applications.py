@@ -59,7 +59,9 @@ def test_a_device_need_pre_fills_the_item_from_the_first_device_in_the_questionn
     )
     assert values == {
         "item": "wheelchair_manual",
-        "need": "行动能力：能独立行走\n需要哪些辅助器具（可多选，不需要则不选）：轮椅、助听器\n是否独居：No\n是否有固定的照料人：Yes",
+        "need": "行动能力：能独立行走\n"
+        "需要哪些辅助器具（可多选，不需要则不选）：轮椅、助听器\n"
+        "是否独居：No\n是否有固定的照料人：Yes",
     }
 
 
