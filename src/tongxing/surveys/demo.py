@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -245,4 +246,129 @@ def generate_survey_demo(seed: int = 2025) -> DemoSurveyReport:
         )
     )
     audit.record_many(events)
+    return report
+
+
+# --- applications started from needs --------------------------------------------------------
+
+NEED_DEMO_KEY = "demo-needs-"
+NEED_DEMO_LIMIT = 12
+NEED_DEMO_START = dt.date(2025, 10, 1)
+
+
+@dataclass
+class DemoNeedApplicationsReport:
+    started: int = 0
+    met: int = 0
+    refused: int = 0
+    created: bool = False
+
+
+def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsReport:
+    """Start applications from open needs of the demo villages, through the same actions
+    staff use (pre-filled from the answers, the rest from the services demo's answers), and
+    carry them as far as a draw says, so the need pages show the link and some needs are
+    met by a service. Run after ``generate_services_demo``; does nothing twice.
+
+    Assumptions (demo only): every other eligible open need with a service type gets an
+    application, at most 12; each is started by the village worker of its community on a
+    working day in October 2025 (or after the survey, if later); half are carried through
+    every step (needs met, unless the draw refuses them at the decision), the rest stop
+    part way. Needs whose person is not eligible, or who already has an application for
+    that service from the services demo, are skipped.
+    """
+    from tongxing.services import demo as services_demo
+    from tongxing.services.actions import upload_document
+    from tongxing.services.calendar import WorkingCalendar
+    from tongxing.services.definitions import ServiceDefinition
+    from tongxing.services.models import ServiceType
+    from tongxing.surveys.actions import start_application_for_need
+    from tongxing.surveys.models import NeedApplication
+    from tongxing.surveys.need_services import need_services, prefill
+
+    report = DemoNeedApplicationsReport()
+    staff = services_demo.demo_staff()
+    if (
+        staff is None
+        or NeedApplication.objects.filter(
+            application__idempotency_key__startswith=NEED_DEMO_KEY
+        ).exists()
+    ):
+        return report
+    actors, providers, facilities = staff
+    mapping = need_services()
+    definitions = {
+        t.code: ServiceDefinition.from_type(t) for t in ServiceType.objects.filter(active=True)
+    }
+    calendar = WorkingCalendar.load()
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    needs = (
+        Need.objects.filter(
+            person__area_id__in=services_demo.DEMO_VILLAGES,
+            person__status=PersonStatus.ACTIVE,
+            status=NeedStatus.OPEN,
+            kind__in=list(mapping),
+        )
+        .select_related("person", "survey__definition")
+        .order_by("id")
+    )
+    for need in needs:
+        if report.started >= NEED_DEMO_LIMIT:
+            break
+        if rng.random() < 0.5:
+            continue
+        code = mapping[need.kind].service
+        definition = definitions.get(code)
+        submitter = actors.get(("village_worker", need.person.area_id))
+        if definition is None or submitter is None:
+            continue
+        survey = need.survey
+        filled = prefill(
+            mapping[need.kind], Questionnaire.from_definition(survey.definition), survey.answers
+        )
+        answers = {**services_demo.ANSWERS.get(code, {}), **filled}
+        answers = {
+            k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in answers.items()
+        }
+        day = calendar.add_working_days(
+            max(NEED_DEMO_START, timezone.localdate(survey.completed_at)), rng.randint(0, 10)
+        )
+        try:
+            with transaction.atomic():
+                documents = {
+                    spec.code: upload_document(
+                        submitter, need.person, spec.code, f"{spec.code}.pdf", services_demo.PDF
+                    )
+                    for spec in definition.documents
+                    if spec.required
+                }
+                application = start_application_for_need(
+                    submitter,
+                    need,
+                    answers,
+                    documents,
+                    f"{NEED_DEMO_KEY}{need.pk}",
+                    day=day,
+                )
+        except (ValidationError, PermissionDenied):
+            continue  # not eligible, or an application for that service is already open
+        report.started += 1
+        steps = len(definition.steps)
+        stop_after = steps if rng.random() < 0.5 else rng.randint(1, steps)
+        services_demo.advance(
+            application,
+            definition,
+            day,
+            rng.random(),
+            stop_after,
+            rng,
+            calendar,
+            actors,
+            providers,
+            facilities,
+        )
+    links = NeedApplication.objects.filter(application__idempotency_key__startswith=NEED_DEMO_KEY)
+    report.met = links.filter(need__status=NeedStatus.MET).count()
+    report.refused = links.filter(application__status="refused").count()
+    report.created = True
     return report
