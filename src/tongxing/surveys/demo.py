@@ -270,12 +270,14 @@ def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsRep
     carry them as far as a draw says, so the need pages show the link and some needs are
     met by a service. Run after ``generate_services_demo``; does nothing twice.
 
-    Assumptions (demo only): every other eligible open need with a service type gets an
-    application, at most 12; each is started by the village worker of its community on a
-    working day in October 2025 (or after the survey, if later); half are carried through
-    every step (needs met, unless the draw refuses them at the decision), the rest stop
-    part way. Needs whose person is not eligible, or who already has an application for
-    that service from the services demo, are skipped.
+    Assumptions (demo only): the first 12 open needs (in id order) with a service type
+    whose person is eligible get an application, each started by the village worker of
+    its community on a working day in October 2025 (or after the survey, if later); every
+    other one is carried through every step (the need is met, unless a step has no demo
+    account or the engine refuses, e.g. a device centre without a provider account), the
+    rest stop where a draw says (possibly refused at the decision). Needs whose person is
+    not eligible, or already has an application for that service from the services demo,
+    are skipped.
     """
     from tongxing.services import demo as services_demo
     from tongxing.services.actions import upload_document
@@ -315,8 +317,6 @@ def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsRep
     for need in needs:
         if report.started >= NEED_DEMO_LIMIT:
             break
-        if rng.random() < 0.5:
-            continue
         code = mapping[need.kind].service
         definition = definitions.get(code)
         submitter = actors.get(("village_worker", need.person.area_id))
@@ -354,13 +354,15 @@ def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsRep
             continue  # not eligible, or an application for that service is already open
         report.started += 1
         steps = len(definition.steps)
-        stop_after = steps if rng.random() < 0.5 else rng.randint(1, steps)
+        # The 1st, 3rd, … are carried through every step (no refusal draw), so the demo
+        # shows needs met by a service; the others stop where a draw says.
+        full = report.started % 2 == 1
         services_demo.advance(
             application,
             definition,
             day,
-            rng.random(),
-            stop_after,
+            1.0 if full else rng.random(),
+            steps if full else rng.randint(1, steps),
             rng,
             calendar,
             actors,
