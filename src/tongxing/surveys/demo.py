@@ -270,11 +270,13 @@ def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsRep
     carry them as far as a draw says, so the need pages show the link and some needs are
     met by a service. Run after ``generate_services_demo``; does nothing twice.
 
-    Assumptions (demo only): the first 12 open needs (in id order) with a service type
-    whose person is eligible get an application, each started by the village worker of
-    its community on a working day in October 2025 (or after the survey, if later); every
+    Assumptions (demo only): the first 12 open needs (in id order) from surveys completed
+    before October 2025, for care, home renovation, education aid or legal aid (the types
+    whose forms and steps the services demo fills), whose person is eligible, get an
+    application, each started by the village worker of its community on one of the first
+    working days of October 2025 (so every step fits before 2025-12-31); every
     other one is carried through every step (the need is met, unless a step has no demo
-    account or the engine refuses, e.g. a device centre without a provider account), the
+    account or the engine refuses, e.g. a full care home), the
     rest stop where a draw says (possibly refused at the decision). Needs whose person is
     not eligible, or already has an application for that service from the services demo,
     are skipped.
@@ -309,7 +311,10 @@ def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsRep
             person__area_id__in=services_demo.DEMO_VILLAGES,
             person__status=PersonStatus.ACTIVE,
             status=NeedStatus.OPEN,
-            kind__in=list(mapping),
+            # The services demo knows how to fill these types' forms and steps; assistive
+            # devices and child rehabilitation are the devices and rehab demos' own.
+            kind__in=[k for k, m in mapping.items() if m.service in services_demo.ANSWERS],
+            survey__completed_at__date__lt=NEED_DEMO_START,
         )
         .select_related("person", "survey__definition")
         .order_by("id")
@@ -330,9 +335,7 @@ def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsRep
         answers = {
             k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in answers.items()
         }
-        day = calendar.add_working_days(
-            max(NEED_DEMO_START, timezone.localdate(survey.completed_at)), rng.randint(0, 10)
-        )
+        day = calendar.add_working_days(NEED_DEMO_START, rng.randint(0, 10))
         try:
             with transaction.atomic():
                 documents = {
