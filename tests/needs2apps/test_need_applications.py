@@ -198,3 +198,15 @@ def test_the_progress_figures_count_a_need_met_by_a_service(
     complete(village, county, provider, care_home, application)
     progress = survey_progress(county, Area.objects.get(code="511902"), 2025)
     assert (progress.total.needs_met, progress.total.needs_open) == (1, 0)
+
+
+def test_a_form_already_used_for_another_application_is_refused(village, care_need):
+    card = Document.objects.get(person=care_need.person)
+    services.submit_application(
+        village, care_need.person, "legal_aid", {"matter": "other", "description": "x"}, {}, "t"
+    )
+    with pytest.raises(ValidationError, match="already used"):
+        actions.start_application_for_need(
+            village, care_need, ANSWERS, {"id_card": card}, "t", day=DAY
+        )
+    assert NeedApplication.objects.count() == 0

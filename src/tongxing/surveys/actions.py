@@ -401,6 +401,8 @@ def start_application_for_need(
             ).first()
             if earlier is not None:
                 return earlier.application
+            if Application.objects.filter(idempotency_key=idempotency_key).exists():
+                raise ValidationError(_("This form was already used for another application."))
         if need.status != NeedStatus.OPEN:
             raise ValidationError(_("This need is already closed."))
         if open_application_of(need) is not None:
