@@ -143,7 +143,7 @@ def test_the_need_is_met_when_its_application_is_completed(
     assert (care_need.status, care_need.closed_by, care_need.reference) == (
         NeedStatus.MET,
         provider,
-        f"残疾人托养服务（阳光家园） application no. {application.pk}",
+        f"残疾人托养服务（阳光家园） #{application.pk}",
     )
 
 
@@ -166,7 +166,7 @@ def test_the_need_is_declined_when_the_person_withdraws_the_application(village,
     application = start(village, care_need)
     services.withdraw_application(village, application, "本人不愿离家", day=DAY)
     care_need.refresh_from_db()
-    reason = f"残疾人托养服务（阳光家园） application no. {application.pk} withdrawn: 本人不愿离家"
+    reason = f"残疾人托养服务（阳光家园） #{application.pk} withdrawn: 本人不愿离家"
     assert (care_need.status, care_need.reason) == (NeedStatus.DECLINED, reason)
 
 

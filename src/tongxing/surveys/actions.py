@@ -460,10 +460,9 @@ def application_ended(ctx: OutcomeContext) -> None:
         Need.objects.select_for_update(of=("self",)).select_related("person").get(pk=link.need_id)
     )
     application = ctx.application
-    label = _("%(service)s application no. %(pk)s") % {
-        "service": application.service_type.name,
-        "pk": application.pk,
-    }
+    # Stored on the need as written: the service's (Chinese) name and the number, the same
+    # in either interface language.
+    label = str(application)
     status = application.status
     if status == ApplicationStatus.REFUSED:
         link.note = (_("Refused: %(reason)s") % {"reason": ctx.reason})[:500]
@@ -482,7 +481,7 @@ def application_ended(ctx: OutcomeContext) -> None:
     if need.status != NeedStatus.OPEN:
         return  # closed by hand meanwhile: the earlier decision stands
     if status == ApplicationStatus.COMPLETED:
-        _close_need(need, ctx.actor, NeedStatus.MET, str(label), "", "services")
+        _close_need(need, ctx.actor, NeedStatus.MET, label, "", "services")
     elif status == ApplicationStatus.WITHDRAWN:
         reason = _("%(label)s withdrawn") % {"label": label}
         if ctx.reason:
