@@ -47,6 +47,9 @@ How another app plugs in
        register_eligibility_check("child_rehabilitation", check)
        # check(person, answers, day) -> list of reasons it refuses
 
+       register_outcome_handler(fn)   # fn(ctx: OutcomeContext), any service type,
+       # once an application is completed, refused or withdrawn (final status saved)
+
    Call them from your ``AppConfig.ready``. A handler raising refuses the transition.
 
 5. **Scopes** (:mod:`tongxing.services.scoping`): ``applications_for(user)`` (staff by area,

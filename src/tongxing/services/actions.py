@@ -44,7 +44,13 @@ from tongxing.services.definitions import (
     ServiceDefinition,
     StepSpec,
 )
-from tongxing.services.handlers import StepContext, eligibility_checks, run_step_handlers
+from tongxing.services.handlers import (
+    OutcomeContext,
+    StepContext,
+    eligibility_checks,
+    run_outcome_handlers,
+    run_step_handlers,
+)
 from tongxing.services.models import (
     OPEN_STATUSES,
     Application,
@@ -614,6 +620,8 @@ def complete_step(
         summary=f"step {step.code} done"
         + (f"; next {following.code}" if following else "; completed"),
     )
+    if following is None:
+        run_outcome_handlers(OutcomeContext(actor, application, day))
     return application
 
 
@@ -710,6 +718,8 @@ def approve_application(
         summary=f"approved at {step.code}" + (f", amount {amount}" if amount is not None else ""),
         changes={"status": ["in_progress", application.status]},
     )
+    if following is None:
+        run_outcome_handlers(OutcomeContext(actor, application, day))
     return application
 
 
@@ -754,6 +764,7 @@ def refuse_application(
         summary=f"refused at {step.code}",
         changes={"status": ["in_progress", "refused"]},
     )
+    run_outcome_handlers(OutcomeContext(actor, application, day, reason[:TEXT_MAX]))
     return application
 
 
@@ -863,6 +874,7 @@ def withdraw_application(
         summary="withdrawn",
         changes={"status": ["in_progress", "withdrawn"]},
     )
+    run_outcome_handlers(OutcomeContext(actor, application, day, (reason or "").strip()))
     return application
 
 

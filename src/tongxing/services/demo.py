@@ -134,6 +134,41 @@ def _provider(username: str, display: str, facility: Facility) -> User:
     return user
 
 
+def _actors(staff: dict[str, User]) -> dict[tuple[str, str], User]:
+    """Which demo account acts on a step of a role in an area."""
+    return {
+        ("village_worker", DEMO_VILLAGES[0]): staff["village"],
+        ("village_worker", DEMO_VILLAGES[1]): staff["village2"],
+        ("township_officer", "511902001"): staff["township"],
+        ("county_officer", DEMO_COUNTY): staff["county"],
+        ("county_officer", SECOND_COUNTY): staff["county2"],
+    }
+
+
+def demo_staff() -> tuple[dict, dict, dict] | None:
+    """The demo accounts, facility providers and facilities by (county, kind) that
+    :func:`generate_services_demo` set up, for :func:`advance` (``None`` before it ran)."""
+    staff = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["village", "village2", "township", "county", "county2"]
+        )
+    }
+    facilities = {
+        (f.area_id, f.kind): f
+        for f in Facility.objects.filter(area__level=AreaLevel.COUNTY).order_by("id")
+    }
+    if len(staff) < 5 or not facilities:
+        return None
+    providers = {
+        m.facility_id: m.user
+        for m in FacilityMember.objects.filter(facility__in=facilities.values())
+        .select_related("user")
+        .order_by("id")
+    }
+    return _actors(staff), providers, facilities
+
+
 def _next_day(day: dt.date, rng: random.Random, calendar: WorkingCalendar) -> dt.date | None:
     """A working day 1-8 working days later, or ``None`` past the reference date."""
     later = calendar.add_working_days(day, rng.randint(1, 8))
@@ -178,13 +213,7 @@ def generate_services_demo(seed: int = 2025) -> DemoServicesReport:
         report.created = True
     calendar = WorkingCalendar.load()
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    actors = {
-        ("village_worker", DEMO_VILLAGES[0]): staff["village"],
-        ("village_worker", DEMO_VILLAGES[1]): staff["village2"],
-        ("township_officer", "511902001"): staff["township"],
-        ("county_officer", DEMO_COUNTY): staff["county"],
-        ("county_officer", SECOND_COUNTY): staff["county2"],
-    }
+    actors = _actors(staff)
     providers = {
         facilities[(DEMO_COUNTY, FacilityKind.CARE_INSTITUTION)].pk: care_provider,
         facilities[(DEMO_COUNTY, FacilityKind.LEGAL_AID_STATION)].pk: legal_provider,
@@ -236,7 +265,29 @@ def _one(person, code, definition, n, rng, calendar, actors, providers, faciliti
     if fate < 0.05:
         actions.withdraw_application(submitter, app, "申请人已不需要", day=day)
         return 1
-    stop_after = rng.randint(0, len(definition.steps))
+    advance(
+        app,
+        definition,
+        day,
+        fate,
+        rng.randint(0, len(definition.steps)),
+        rng,
+        calendar,
+        actors,
+        providers,
+        facilities,
+    )
+    return 1
+
+
+def advance(
+    app, definition, day, fate, stop_after, rng, calendar, actors, providers, facilities
+) -> None:
+    """Carry ``app`` through its first ``stop_after`` steps (a ``fate`` below 0.12 refuses
+    it at the decision), each a working day or a few after the last; stops where no demo
+    account holds the step or the engine refuses (a full care home). Also used by the
+    surveys demo for applications started from needs."""
+    county = app.area_id[:6]
     for index, step in enumerate(definition.steps):
         if index >= stop_after:
             break
@@ -264,4 +315,3 @@ def _one(person, code, definition, n, rng, calendar, actors, providers, faciliti
                 app = actions.complete_step(actor, app, step.code, data, facility=facility, day=day)
         except (ValidationError, PermissionDenied):
             break  # a full care home, a registry refusal: the application waits there
-    return 1

@@ -23,6 +23,11 @@ Eligibility checks work the same way: ``register_eligibility_check(service_code,
 with ``fn(person, answers, day) -> list[str]`` (the reasons it refuses; empty = fine),
 run by ``submit_application`` and the pre-check after the region pack's rules.
 
+Outcome handlers run once an application reaches its end (completed, refused or
+withdrawn), after its final status is saved and inside the same transaction, for every
+service type: ``register_outcome_handler(fn)`` with ``fn(ctx: OutcomeContext)``. The
+surveys app uses it to close the need an application was started from.
+
 No signals: registration is explicit, and the order of handlers is registration order.
 """
 
@@ -53,11 +58,21 @@ class StepContext:
     record: dict[str, Any] = field(default_factory=dict)  # kept in the history
 
 
+@dataclass
+class OutcomeContext:
+    actor: User
+    application: Application  # saved with its final status
+    day: dt.date
+    reason: str = ""  # the refusal's or the withdrawal's reason
+
+
 StepHandler = Callable[[StepContext], None]
+OutcomeHandler = Callable[[OutcomeContext], None]
 EligibilityCheck = Callable[["Person", dict[str, Any], dt.date], list[str]]
 
 _step_handlers: dict[tuple[str, str], list[StepHandler]] = defaultdict(list)
 _eligibility_checks: dict[str, list[EligibilityCheck]] = defaultdict(list)
+_outcome_handlers: list[OutcomeHandler] = []
 
 
 def register_step_handler(service_code: str, step_code: str, fn: StepHandler) -> None:
@@ -81,3 +96,14 @@ def run_step_handlers(ctx: StepContext) -> None:
 
 def eligibility_checks(service_code: str) -> list[EligibilityCheck]:
     return list(_eligibility_checks.get(service_code, []))
+
+
+def register_outcome_handler(fn: OutcomeHandler) -> None:
+    """Run ``fn`` inside every transition that ends an application (any service type)."""
+    if fn not in _outcome_handlers:
+        _outcome_handlers.append(fn)
+
+
+def run_outcome_handlers(ctx: OutcomeContext) -> None:
+    for fn in _outcome_handlers:
+        fn(ctx)

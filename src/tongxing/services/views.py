@@ -266,13 +266,13 @@ def application_step(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Step recorded."))
             return redirect("services:application", pk=pk)
         except ValidationError as error:
-            _apply_spec_errors(form, error)
+            apply_spec_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error) or _("You may not do this step."))
     return _detail(request, application, step_form=form)
 
 
-def _apply_spec_errors(form: forms.SpecForm, error: ValidationError) -> None:
+def apply_spec_errors(form: forms.SpecForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for key, errors in error.message_dict.items():
             form.add_error(form.field_name(key) or None, errors)
@@ -490,7 +490,7 @@ def apply(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _apply_spec_errors(form, error)
+            apply_spec_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:

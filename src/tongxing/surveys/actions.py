@@ -22,9 +22,13 @@ from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.registry.actions import ensure_allowed
 from tongxing.registry.models import Person, PersonStatus
+from tongxing.services.actions import submit_application
+from tongxing.services.handlers import OutcomeContext
+from tongxing.services.models import OPEN_STATUSES, Application, ApplicationStatus, Document
 from tongxing.surveys.definitions import TEXT_MAX, Question, Questionnaire, QuestionType
 from tongxing.surveys.models import (
     Need,
+    NeedApplication,
     NeedStatus,
     Survey,
     SurveyDefinition,
@@ -34,6 +38,7 @@ from tongxing.surveys.models import (
     VisitPlanStatus,
     VisitReason,
 )
+from tongxing.surveys.need_services import need_services
 
 SURVEY = "surveys.survey"
 NEED = "surveys.need"
@@ -321,6 +326,13 @@ def close_need(
     record's number), or ``declined`` by the person (``reason`` says why)."""
     need = Need.objects.select_for_update(of=("self",)).select_related("person").get(pk=need.pk)
     ensure_allowed(user, Capability.CLOSE_NEEDS, need.person.area_id)
+    return _close_need(need, user, outcome, reference, reason, source)
+
+
+def _close_need(
+    need: Need, user: User, outcome: str, reference: str, reason: str, source: str
+) -> Need:
+    """Close ``need`` (locked by the caller, whose authority was checked)."""
     if need.status != NeedStatus.OPEN:
         raise ValidationError(_("This need is already closed."))
     reference, reason = reference.strip(), reason.strip()
@@ -335,8 +347,8 @@ def close_need(
     need.status = outcome
     need.closed_by = user
     need.closed_at = timezone.now()
-    need.reference = reference
-    need.reason = reason
+    need.reference = reference[:200]
+    need.reason = reason[:500]
     need.save()
     audit.record(
         user,
@@ -346,10 +358,137 @@ def close_need(
         person_id=need.person_id,
         area_code=need.person.area_id,
         summary=f"{need.kind} need {outcome}",
-        changes={"status": [NeedStatus.OPEN, outcome], "reference": ["", reference]},
+        changes={"status": [NeedStatus.OPEN, outcome], "reference": ["", need.reference]},
         source=source,
     )
     return need
+
+
+# --- needs met by service applications ------------------------------------------------------
+
+
+def open_application_of(need: Need) -> Application | None:
+    """The application started from ``need`` that is still under way, if any."""
+    link = (
+        NeedApplication.objects.filter(need=need, application__status__in=OPEN_STATUSES)
+        .select_related("application")
+        .first()
+    )
+    return link.application if link else None
+
+
+def start_application_for_need(
+    actor: User,
+    need: Need,
+    answers: dict[str, Any] | None,
+    documents: dict[str, Document] | None = None,
+    idempotency_key: str | None = None,
+    *,
+    note: str = "",
+    day: dt.date | None = None,
+) -> Application:
+    """Apply, for the need's person, for the service type the region pack maps the need's
+    kind to, and record that the application comes from ``need``. The need must be open
+    and have no application under way; a repeated ``idempotency_key`` (a double click)
+    returns the application the first submit made. The engine checks the form, the
+    documents and eligibility; a refusal anywhere leaves nothing behind."""
+    with transaction.atomic():
+        need = Need.objects.select_for_update(of=("self",)).select_related("person").get(pk=need.pk)
+        ensure_allowed(actor, Capability.APPLY_FOR_SERVICE, need.person.area_id)
+        if idempotency_key:
+            earlier = NeedApplication.objects.filter(
+                need=need, application__idempotency_key=idempotency_key
+            ).first()
+            if earlier is not None:
+                return earlier.application
+            if Application.objects.filter(idempotency_key=idempotency_key).exists():
+                raise ValidationError(_("This form was already used for another application."))
+        if need.status != NeedStatus.OPEN:
+            raise ValidationError(_("This need is already closed."))
+        if open_application_of(need) is not None:
+            raise ValidationError(_("An application for this need is already under way."))
+        mapping = need_services().get(need.kind)
+        if mapping is None:
+            raise ValidationError(
+                _("No service type meets a need for %(kind)s; close it by hand when it is met.")
+                % {"kind": need.get_kind_display()}
+            )
+        application = submit_application(
+            actor,
+            need.person,
+            mapping.service,
+            answers,
+            documents,
+            idempotency_key,
+            note=note,
+            day=day,
+        )
+        link, created = NeedApplication.objects.get_or_create(
+            application=application,
+            defaults={"need": need, "created_by": actor, "created_at": timezone.now()},
+        )
+        if link.need_id != need.pk:
+            raise ValidationError(_("This form was already used for another need."))
+        if created:
+            audit.record(
+                actor,
+                AuditAction.UPDATE,
+                object_type=NEED,
+                object_id=need.pk,
+                person_id=need.person_id,
+                area_code=need.person.area_id,
+                summary=f"{need.kind} need: application {application.pk} for "
+                f"{mapping.service} started",
+            )
+        return application
+
+
+def application_ended(ctx: OutcomeContext) -> None:
+    """The services engine's outcome handler (registered in ``SurveysConfig.ready``), run
+    inside the transition that ended the application: completed → the need it came from
+    is met by it; withdrawn → the person declined it; refused → the need stays open, with
+    the refusal noted on the link. Applications not started from a need are left alone.
+    The transition has already checked the actor for the application, which is the
+    authority for this change (a provider finishing the last step need not hold
+    CLOSE_NEEDS)."""
+    link = (
+        NeedApplication.objects.filter(application=ctx.application).select_related("need").first()
+    )
+    if link is None:
+        return
+    need = (
+        Need.objects.select_for_update(of=("self",)).select_related("person").get(pk=link.need_id)
+    )
+    application = ctx.application
+    # Stored on the need as written: the service's (Chinese) name and the number, the same
+    # in either interface language.
+    label = str(application)
+    status = application.status
+    if status == ApplicationStatus.REFUSED:
+        link.note = (_("Refused: %(reason)s") % {"reason": ctx.reason})[:500]
+        link.save(update_fields=["note"])
+        audit.record(
+            ctx.actor,
+            AuditAction.UPDATE,
+            object_type=NEED,
+            object_id=need.pk,
+            person_id=need.person_id,
+            area_code=need.person.area_id,
+            summary=f"{need.kind} need stays open: application {application.pk} refused",
+            source="services",
+        )
+        return
+    if need.status != NeedStatus.OPEN:
+        return  # closed by hand meanwhile: the earlier decision stands
+    if status == ApplicationStatus.COMPLETED:
+        _close_need(need, ctx.actor, NeedStatus.MET, label, "", "services")
+    elif status == ApplicationStatus.WITHDRAWN:
+        reason = _("%(label)s withdrawn") % {"label": label}
+        if ctx.reason:
+            reason = f"{reason}: {ctx.reason}"
+        link.note = reason[:500]
+        link.save(update_fields=["note"])
+        _close_need(need, ctx.actor, NeedStatus.DECLINED, "", reason, "services")
 
 
 # --- home visits --------------------------------------------------------------------------

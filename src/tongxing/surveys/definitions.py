@@ -47,6 +47,7 @@ from tongxing.core.models import AuditAction
 from tongxing.core.yamlfiles import LineTrackingLoader, Problem
 from tongxing.registry.models import Category
 from tongxing.surveys.models import NeedKind, SurveyDefinition
+from tongxing.surveys.need_services import MAPPING_FILE, read_need_services
 
 SURVEYS_DIR = "surveys"
 AUDIT_SOURCE = "load_surveys"
@@ -447,6 +448,8 @@ def read_survey_files(pack: Path) -> list[DefinitionSpec]:
     for path in sorted(root.glob("*.yml")):
         problems.append(Problem(str(path.relative_to(pack.parent)), path.stem, "rename to .yaml"))
     for path in sorted(root.glob("*.yaml")):
+        if path.name == MAPPING_FILE:  # need kind → service type, checked on its own
+            continue
         if not re.fullmatch(r"\d{4}", path.stem):
             problems.append(
                 Problem(str(path.relative_to(pack.parent)), path.stem, "name it <year>.yaml")
@@ -493,6 +496,7 @@ def _event(action: AuditAction, definition: SurveyDefinition, summary: str, chan
 def load_surveys(slug: str) -> LoadReport:
     """Make the questionnaires in the database match the region pack's files."""
     specs = read_survey_files(region_dir(slug))
+    read_need_services(slug, specs)  # refuse the load if the need → service map is broken
     existing = {d.year: d for d in SurveyDefinition.objects.all()}
     in_use = set(
         SurveyDefinition.objects.filter(surveys__isnull=False)

@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -245,4 +246,134 @@ def generate_survey_demo(seed: int = 2025) -> DemoSurveyReport:
         )
     )
     audit.record_many(events)
+    return report
+
+
+# --- applications started from needs --------------------------------------------------------
+
+NEED_DEMO_KEY = "demo-needs-"
+NEED_DEMO_LIMIT = 12
+NEED_DEMO_START = dt.date(2025, 10, 1)
+
+
+@dataclass
+class DemoNeedApplicationsReport:
+    started: int = 0
+    met: int = 0
+    refused: int = 0
+    created: bool = False
+
+
+def generate_need_applications_demo(seed: int = 2025) -> DemoNeedApplicationsReport:
+    """Start applications from open needs of the demo villages, through the same actions
+    staff use (pre-filled from the answers, the rest from the services demo's answers), and
+    carry them as far as a draw says, so the need pages show the link and some needs are
+    met by a service. Run after ``generate_services_demo``; does nothing twice.
+
+    Assumptions (demo only): the first 12 open needs (in id order) from surveys completed
+    before October 2025, for care, home renovation, education aid or legal aid (the types
+    whose forms and steps the services demo fills), whose person is eligible, get an
+    application, each started by the village worker of its community on one of the first
+    working days of October 2025 (so every step fits before 2025-12-31); every
+    other one is carried through every step (the need is met, unless a step has no demo
+    account or the engine refuses, e.g. a full care home), the
+    rest stop where a draw says (possibly refused at the decision). Needs whose person is
+    not eligible, or already has an application for that service from the services demo,
+    are skipped.
+    """
+    from tongxing.services import demo as services_demo
+    from tongxing.services.actions import upload_document
+    from tongxing.services.calendar import WorkingCalendar
+    from tongxing.services.definitions import ServiceDefinition
+    from tongxing.services.models import ServiceType
+    from tongxing.surveys.actions import start_application_for_need
+    from tongxing.surveys.models import NeedApplication
+    from tongxing.surveys.need_services import need_services, prefill
+
+    report = DemoNeedApplicationsReport()
+    staff = services_demo.demo_staff()
+    if (
+        staff is None
+        or NeedApplication.objects.filter(
+            application__idempotency_key__startswith=NEED_DEMO_KEY
+        ).exists()
+    ):
+        return report
+    actors, providers, facilities = staff
+    mapping = need_services()
+    definitions = {
+        t.code: ServiceDefinition.from_type(t) for t in ServiceType.objects.filter(active=True)
+    }
+    calendar = WorkingCalendar.load()
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    needs = (
+        Need.objects.filter(
+            person__area_id__in=services_demo.DEMO_VILLAGES,
+            person__status=PersonStatus.ACTIVE,
+            status=NeedStatus.OPEN,
+            # The services demo knows how to fill these types' forms and steps; assistive
+            # devices and child rehabilitation are the devices and rehab demos' own.
+            kind__in=[k for k, m in mapping.items() if m.service in services_demo.ANSWERS],
+            survey__completed_at__date__lt=NEED_DEMO_START,
+        )
+        .select_related("person", "survey__definition")
+        .order_by("id")
+    )
+    for need in needs:
+        if report.started >= NEED_DEMO_LIMIT:
+            break
+        code = mapping[need.kind].service
+        definition = definitions.get(code)
+        submitter = actors.get(("village_worker", need.person.area_id))
+        if definition is None or submitter is None:
+            continue
+        survey = need.survey
+        filled = prefill(
+            mapping[need.kind], Questionnaire.from_definition(survey.definition), survey.answers
+        )
+        answers = {**services_demo.ANSWERS.get(code, {}), **filled}
+        answers = {
+            k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in answers.items()
+        }
+        day = calendar.add_working_days(NEED_DEMO_START, rng.randint(0, 10))
+        try:
+            with transaction.atomic():
+                documents = {
+                    spec.code: upload_document(
+                        submitter, need.person, spec.code, f"{spec.code}.pdf", services_demo.PDF
+                    )
+                    for spec in definition.documents
+                    if spec.required
+                }
+                application = start_application_for_need(
+                    submitter,
+                    need,
+                    answers,
+                    documents,
+                    f"{NEED_DEMO_KEY}{need.pk}",
+                    day=day,
+                )
+        except (ValidationError, PermissionDenied):
+            continue  # not eligible, or an application for that service is already open
+        report.started += 1
+        steps = len(definition.steps)
+        # The 1st, 3rd, … are carried through every step (no refusal draw), so the demo
+        # shows needs met by a service; the others stop where a draw says.
+        full = report.started % 2 == 1
+        services_demo.advance(
+            application,
+            definition,
+            day,
+            1.0 if full else rng.random(),
+            steps if full else rng.randint(1, steps),
+            rng,
+            calendar,
+            actors,
+            providers,
+            facilities,
+        )
+    links = NeedApplication.objects.filter(application__idempotency_key__startswith=NEED_DEMO_KEY)
+    report.met = links.filter(need__status=NeedStatus.MET).count()
+    report.refused = links.filter(application__status="refused").count()
+    report.created = True
     return report

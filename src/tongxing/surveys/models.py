@@ -279,3 +279,40 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.visited_on}"
+
+
+class NeedApplication(models.Model):
+    """The service application started from a need (issue #6: a need is met by a service).
+
+    Owned by surveys so the services engine knows nothing of surveys: the link is made by
+    :func:`tongxing.surveys.actions.start_application_for_need` and read back by the
+    outcome handler the surveys app registers with the engine. An application comes from
+    at most one need; a need may have several over time (a refused one, then another),
+    but at most one open — the action checks that under the need's row lock, and the
+    engine's one-open-application-per-person-and-service constraint backs it up.
+    """
+
+    need = models.ForeignKey(
+        Need, on_delete=models.CASCADE, related_name="applications", verbose_name=_("need")
+    )
+    application = models.OneToOneField(
+        "services.Application",
+        on_delete=models.CASCADE,
+        related_name="need_link",
+        verbose_name=_("application"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("started"))
+    # What became of the application when it ended without meeting the need (refused:
+    # the reason), shown with the need that stays open.
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("application from a need")
+        verbose_name_plural = _("applications from needs")
+
+    def __str__(self) -> str:
+        return f"{self.need_id} → {self.application_id}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:year>/persons/<int:pk>/screens/<slug:group>/", views.survey_step, name="step"),
     path("needs/", views.need_list, name="need_list"),
     path("needs/<int:pk>/close/", views.need_close, name="need_close"),
+    path("needs/<int:pk>/apply/", views.need_apply, name="need_apply"),
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/plan/<int:pk>/", views.visit_plan_new, name="visit_plan_new"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),

@@ -3,10 +3,12 @@ check, parse, call, respond."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,9 +18,16 @@ from django.utils.translation import gettext as _
 from tongxing.accounts.roles import Capability
 from tongxing.areas.models import AreaLevel
 from tongxing.registry.forms import apply_errors
+from tongxing.registry.queries import get_person_for_user
+from tongxing.services.actions import eligibility_reasons, upload_document
+from tongxing.services.definitions import ServiceDefinition
+from tongxing.services.forms import SpecForm
+from tongxing.services.models import Document, ServiceType
+from tongxing.services.views import apply_spec_errors
 from tongxing.surveys import actions, forms, queries, roster
 from tongxing.surveys.definitions import Questionnaire, current_definition
-from tongxing.surveys.models import NeedStatus
+from tongxing.surveys.models import Need, NeedApplication, NeedStatus
+from tongxing.surveys.need_services import need_services, prefill
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -83,7 +92,9 @@ def survey_person(request: HttpRequest, year: int, pk: int) -> HttpResponse:
             "definition": definition,
             "survey": survey,
             "answers": _answer_rows(questionnaire, survey) if survey and survey.is_done else [],
-            "needs": survey.needs.all() if survey and survey.is_done else [],
+            "needs": _mark_applications(request.user, survey.needs.all())
+            if survey and survey.is_done
+            else [],
             "can_conduct": request.user.can(Capability.CONDUCT_SURVEY),
             "can_visit": request.user.can(Capability.HOME_VISITS),
         },
@@ -220,7 +231,10 @@ def need_list(request: HttpRequest) -> HttpResponse:
             needs = needs.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["kind"]:
             needs = needs.filter(kind=form.cleaned_data["kind"])
-    page = Paginator(needs.order_by("status", "-opened_at", "id"), settings.TONGXING_PAGE_SIZE)
+    page = Paginator(
+        needs.order_by("status", "-opened_at", "id"), settings.TONGXING_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    _mark_applications(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -228,7 +242,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         "surveys/need_list.html",
         {
             "form": form,
-            "page": page.get_page(request.GET.get("page")),
+            "page": page,
             "query": query.urlencode(),
             "can_close": request.user.can(Capability.CLOSE_NEEDS),
         },
@@ -256,6 +270,108 @@ def need_close(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The need is closed."))
             return redirect("surveys:need_list")
     return render(request, "surveys/need_close.html", {"need": need, "form": form})
+
+
+def _mark_applications(user, needs) -> list[Need]:
+    """Give each need its links to applications (``need.links``, newest first) and
+    whether ``user`` may start one now (``need.can_apply``), in two queries."""
+    needs = list(needs)
+    links: dict[int, list[NeedApplication]] = {}
+    for link in NeedApplication.objects.filter(need__in=needs).select_related(
+        "application", "application__service_type"
+    ):
+        links.setdefault(link.need_id, []).append(link)
+    mapped = set(need_services()) if user.can(Capability.APPLY_FOR_SERVICE) else set()
+    for need in needs:
+        need.links = links.get(need.pk, [])
+        need.can_apply = (
+            need.status == NeedStatus.OPEN
+            and need.kind in mapped
+            and not any(link.application.is_open for link in need.links)
+        )
+    return needs
+
+
+@login_required
+def need_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start the service application an open need calls for, pre-filled from the survey
+    answers, with the person's kept documents offered."""
+    need = Need.objects.select_related("survey__definition").filter(pk=pk).first()
+    if need is None:
+        raise Http404
+    # 404 and an audited refusal for a person outside the user's area.
+    person = get_person_for_user(request.user, need.person_id, Capability.APPLY_FOR_SERVICE)
+    under_way = actions.open_application_of(need)
+    if under_way is not None:
+        messages.info(request, _("An application for this need is already under way."))
+        return redirect("services:application", pk=under_way.pk)
+    mapping = need_services().get(need.kind)
+    service_type = (
+        ServiceType.objects.filter(code=mapping.service, active=True).first() if mapping else None
+    )
+    if need.status != NeedStatus.OPEN or service_type is None:
+        messages.error(request, _("No application can be started for this need."))
+        return redirect("surveys:person", year=need.year, pk=need.person_id)
+    definition = ServiceDefinition.from_type(service_type)
+    kept = list(Document.objects.filter(person=person))
+    if request.method == "POST":
+        form = SpecForm(
+            request.POST,
+            request.FILES,
+            fields=definition.fields,
+            documents=definition.documents,
+            kept=kept,
+        )
+    else:
+        questionnaire = Questionnaire.from_definition(need.survey.definition)
+        queries.open_completed_survey(request.user, need.survey)
+        initial = prefill(mapping, questionnaire, need.survey.answers)
+        form = SpecForm(
+            initial={f"f_{key}": _initial(value) for key, value in initial.items()},
+            fields=definition.fields,
+            documents=definition.documents,
+            kept=kept,
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            chosen = form.chosen_documents(kept)
+            for code, upload in form.uploads().items():
+                chosen[code] = upload_document(
+                    request.user, person, code, upload.name, upload.read()
+                )
+            application = actions.start_application_for_need(
+                request.user,
+                need,
+                form.answers(),
+                chosen,
+                form.cleaned_data["token"] or None,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            apply_spec_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Application submitted."))
+            return redirect("services:application", pk=application.pk)
+    return render(
+        request,
+        "services/apply.html",
+        {
+            "person": person,
+            "definition": definition,
+            "form": form,
+            "need": need,
+            "reasons": eligibility_reasons(person, definition, {}, timezone.localdate()),
+        },
+    )
+
+
+def _initial(value: Any) -> Any:
+    # The service form's yes/no fields are radio buttons valued "yes"/"no".
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
 
 
 # --- home visits --------------------------------------------------------------------------

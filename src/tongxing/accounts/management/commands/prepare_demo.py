@@ -33,6 +33,7 @@ class Command(BaseCommand):
         call_command("generate_employment_demo", seed=seed)
         call_command("load_services", settings.TONGXING_REGION)
         call_command("generate_services_demo", seed=seed)
+        call_command("generate_need_applications_demo", seed=seed)
         call_command("load_device_catalogue", settings.TONGXING_REGION)
         call_command("generate_provision_demo", seed=seed)
         call_command("generate_portal_demo")
