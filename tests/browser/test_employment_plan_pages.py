@@ -12,13 +12,11 @@ from django.utils import timezone
 
 from tests.browser.conftest import CHROMIUM
 from tests.browser.test_accessibility import (
-    MODES,
     Case,
     Session,
-    check_page,
+    check_in_every_mode,
     employment_records,
     submit,
-    switch_mode,
 )
 from tests.conftest import cast_member
 from tests.employment.conftest import worker
@@ -131,12 +129,4 @@ def test_employment_page_is_accessible(case: Case, request, open_session):
     if case.role == "county_reviewer":
         user = User.objects.get(username="county_reviewer")
     session = open_session(user)
-    failures = []
-    for mode in MODES:
-        if mode != MODES[0]:
-            switch_mode(session, mode)
-        try:
-            check_page(session, case, path, mode)
-        except AssertionError as failure:
-            failures.append(f"--- {mode} ---\n{failure}")
-    assert not failures, "\n".join(failures)
+    check_in_every_mode(session, case, path)

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import CHROMIUM
-from tests.browser.test_accessibility import MODES, Case, check_page, switch_mode
+from tests.browser.test_accessibility import Case, check_in_every_mode
 from tongxing.areas.models import Area
 from tongxing.indicators import actions
 from tongxing.indicators.catalogue import load_indicators
@@ -71,15 +71,7 @@ def test_indicator_page_is_accessible(case: Case, request, open_session, figures
     user = request.getfixturevalue(case.role) if case.role else None
     path = case.path.format(**figures)
     session = open_session(user)
-    failures = []
-    for mode in MODES:
-        if mode != MODES[0]:
-            switch_mode(session, mode)
-        try:
-            check_page(session, case, path, mode)
-        except AssertionError as failure:
-            failures.append(f"--- {mode} ---\n{failure}")
-    assert not failures, "\n".join(failures)
+    check_in_every_mode(session, case, path)
 
 
 def test_the_charts_are_drawn_with_the_script_and_the_tables_stand_without_it(

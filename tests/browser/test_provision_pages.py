@@ -11,7 +11,7 @@ import pytest
 
 from tests import factories
 from tests.browser.conftest import CHROMIUM, REGION
-from tests.browser.test_accessibility import MODES, Case, check_page, switch_mode
+from tests.browser.test_accessibility import Case, check_in_every_mode
 from tongxing.areas.models import Area
 from tongxing.benefits.parameters import load_parameters
 from tongxing.devices import actions as devices
@@ -120,12 +120,4 @@ def test_provision_page_is_accessible(case: Case, request, open_session):
     path = case.path.format(**build_world(village, county, city, provider))
     user = request.getfixturevalue(case.role)
     session = open_session(user)
-    failures = []
-    for mode in MODES:
-        if mode != MODES[0]:
-            switch_mode(session, mode)
-        try:
-            check_page(session, case, path, mode)
-        except AssertionError as failure:
-            failures.append(f"--- {mode} ---\n{failure}")
-    assert not failures, "\n".join(failures)
+    check_in_every_mode(session, case, path)

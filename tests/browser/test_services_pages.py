@@ -11,7 +11,7 @@ import pytest
 
 from tests import factories
 from tests.browser.conftest import CHROMIUM, REGION
-from tests.browser.test_accessibility import MODES, Case, check_page, switch_mode
+from tests.browser.test_accessibility import Case, check_in_every_mode
 from tongxing.benefits.parameters import load_parameters
 from tongxing.services import actions
 from tongxing.services.calendar import load_holidays
@@ -97,15 +97,7 @@ def test_services_page_is_accessible(case: Case, request, open_session, records)
     user = request.getfixturevalue(case.role)
     path = case.path.format(**records)
     session = open_session(user)
-    failures = []
-    for mode in MODES:
-        if mode != MODES[0]:
-            switch_mode(session, mode)
-        try:
-            check_page(session, case, path, mode)
-        except AssertionError as failure:
-            failures.append(f"--- {mode} ---\n{failure}")
-    assert not failures, "\n".join(failures)
+    check_in_every_mode(session, case, path)
 
 
 def test_a_county_officer_approves_with_the_keyboard_only(request, open_session, records):
