@@ -70,8 +70,9 @@ def test_the_demo_locks_last_months_payroll_and_adbc_reads_what_django_reads(tmp
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["same"] == {name: True for name in out["same"]}
-    # The generated 1,500 and the four named persons of the devices and rehabilitation
-    # stories (devices/demo.py), registered through the registry's actions.
-    assert out["persons"] == 1504
+    # The generated 1,500 and the five named persons of the devices and rehabilitation
+    # stories (devices/demo.py: 王借用, 赵已配, 张轮椅, 李小宝, 王小满), registered through
+    # the registry's actions.
+    assert out["persons"] == 1505
     assert out["status"] == "locked"
     assert out["lines"] == out["summary_lines"] > 0
