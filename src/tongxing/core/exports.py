@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import math
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -92,8 +93,8 @@ def xlsx_file(
         number += 1  # a blank row between the statement's header block and the table
     worksheet.write_row(number, 0, [neutralise(h) for h in header], formats["bold"])
     worksheet.freeze_panes(number + 1, 0)
-    for number, row in enumerate(rows, start=number + 1):
-        _write_row(worksheet, number, row, formats)
+    for offset, row in enumerate(rows, start=number + 1):
+        _write_row(worksheet, offset, row, formats)
     workbook.close()
     out.seek(0)
     return out
@@ -104,13 +105,19 @@ def _write_row(worksheet: Any, number: int, row: Sequence[Any], formats: dict) -
         _write_cell(worksheet, number, column, value, formats)
 
 
+def _plain_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) < EXACT_INT_LIMIT
+    return isinstance(value, float) and math.isfinite(value)
+
+
 def _write_cell(worksheet: Any, row: int, column: int, value: Any, formats: dict) -> None:
     # bool is an int subclass, but "True" in a sum would be wrong: it stays text.
     if isinstance(value, Decimal) and value.is_finite():
         worksheet.write_number(row, column, float(value), formats["money"])
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) < EXACT_INT_LIMIT:
-        worksheet.write_number(row, column, value)
-    elif isinstance(value, float) and value == value and abs(value) != float("inf"):
+    elif _plain_number(value):
         worksheet.write_number(row, column, value)
     elif isinstance(value, dt.datetime):
         # Excel has no time zones: write the local wall-clock time people expect.
