@@ -240,6 +240,16 @@ def test_a_guardian_gets_child_rehabilitation_in_chengdu_settled_by_the_city(
     placement = Placement.objects.get(case__application=application)
     assert (placement.institution_id, placement.start, placement.end) == (chengdu.pk, today, None)
 
+    # Admission is not yet a service received: the guardian cannot rate it yet, and is told why.
+    en.force_login(guardian)
+    waiting = en.get(reverse("portal:application", args=[application.pk]))
+    assert waiting.context["form"] is None
+    assert "at least one month of services" in waiting.content.decode()
+    refused = en.post(reverse("portal:rate", args=[application.pk]), {"stars": "5"})
+    assert refused.status_code == 200
+    assert refused.context["not_rateable_yet"].startswith("Child rehabilitation can be rated once")
+    assert not ServiceRating.objects.exists()
+
     # The institution records the month for both children; it cannot settle it itself.
     institution_page = reverse("rehab:institution", args=[chengdu.pk])
     en.force_login(provider)
