@@ -240,6 +240,16 @@ def test_a_guardian_gets_child_rehabilitation_in_chengdu_settled_by_the_city(
     placement = Placement.objects.get(case__application=application)
     assert (placement.institution_id, placement.start, placement.end) == (chengdu.pk, today, None)
 
+    # Admission is not yet a service received: the guardian cannot rate it yet, and is told why.
+    en.force_login(guardian)
+    waiting = en.get(reverse("portal:application", args=[application.pk]))
+    assert waiting.context["form"] is None
+    assert "at least one month of services" in waiting.content.decode()
+    refused = en.post(reverse("portal:rate", args=[application.pk]), {"stars": "5"})
+    assert refused.status_code == 200
+    assert refused.context["not_rateable_yet"].startswith("Child rehabilitation can be rated once")
+    assert not ServiceRating.objects.exists()
+
     # The institution records the month for both children; it cannot settle it itself.
     institution_page = reverse("rehab:institution", args=[chengdu.pk])
     en.force_login(provider)
@@ -285,12 +295,30 @@ def test_a_guardian_gets_child_rehabilitation_in_chengdu_settled_by_the_city(
     xlsx = en.get(reverse("rehab:settlement_xlsx", args=[settlement.pk]))
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert [row[0] for row in rows[1:3]] == ["李小宝", "王小明"]
-    assert [(row[3], row[4], row[7]) for row in rows[1:3]] == [
-        ("8", "1234.56", "1234.56"),
-        ("12", "1800.00", "1800.00"),
+    # The header block names whose statement it is, as the HTML one does.
+    assert [row[:2] for row in rows[:8]] == [
+        ("Settlement statement", None),
+        ("Institution", chengdu.name),
+        ("Region", "四川省成都市 (cross-region settlement)"),
+        ("Settled by", "巴中市"),
+        ("Month", f"{month:%Y-%m}"),
+        ("Children", 2),
+        ("Claimed (yuan)", 3034.56),
+        ("Payable (yuan)", 3034.56),
     ]
-    assert rows[-1][3:8] == ("Total", "3034.56", "", "", "3034.56")
+    assert rows[8] == (None,) * len(rows[8])
+    assert rows[9][0] == "Child"
+    assert [row[0] for row in rows[10:12]] == ["李小宝", "王小明"]
+    # Figures are numbers (a spreadsheet sums them), money shown with two places.
+    assert [(row[3], row[4], row[7]) for row in rows[10:12]] == [
+        (8, 1234.56, 1234.56),
+        (12, 1800.00, 1800.00),
+    ]
+    assert sheet.cell(row=11, column=5).number_format == "0.00"
+    total = rows[-1]
+    assert total[3] == "Total"
+    assert Decimal(str(total[4])) == Decimal(str(total[7])) == settlement.payable
+    assert Decimal(str(rows[10][7])) + Decimal(str(rows[11][7])) == Decimal("3034.56")
 
     # The guardian rates the placement once it has ended in the portal.
     en.force_login(guardian)

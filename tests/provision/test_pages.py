@@ -113,8 +113,24 @@ def test_the_institution_records_a_month_and_the_city_settles_it_with_a_statemen
     xlsx = en.get(reverse("rehab:settlement_xlsx", args=[settlement.pk]))
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1][0] == "小明" and rows[1][4] == "1234.56" and rows[1][7] == "1234.56"
-    assert rows[-1][3:8] == ("Total", "1234.56", "", "", "1234.56")
+    # The header block names the statement, then the table; money is numeric.
+    assert [row[:2] for row in rows[:8]] == [
+        ("Settlement statement", None),
+        ("Institution", "成都市儿童康复中心"),
+        ("Region", "四川省成都市 (cross-region settlement)"),
+        ("Settled by", "巴中市"),
+        ("Month", "2025-06"),
+        ("Children", 1),
+        ("Claimed (yuan)", 1234.56),
+        ("Payable (yuan)", 1234.56),
+    ]
+    assert rows[10][0] == "小明" and (rows[10][3], rows[10][4], rows[10][7]) == (
+        8,
+        1234.56,
+        1234.56,
+    )
+    assert rows[-1][3:8] == ("Total", 1234.56, "", "", 1234.56)
+    assert Decimal(str(rows[-1][7])) == settlement.payable == Decimal("1234.56")
 
 
 def test_settling_a_month_twice_from_the_page_names_the_month(en, county, city, provider, chengdu):

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.provision.conftest import DAY, child, placed_child, set_value
+from tongxing.core.models import AuditEvent
 from tongxing.devices.access import settling_area_code
 from tongxing.rehab import actions
 from tongxing.rehab.actions import AGE_MAX
@@ -79,6 +80,35 @@ def test_a_second_application_moves_a_placed_child_and_ends_the_earlier_placemen
     moved = actions.place_child(county, case, local_institution, start=dt.date(2025, 9, 2))
     first.refresh_from_db()
     assert (first.end, moved.start, moved.end) == (dt.date(2025, 9, 1), dt.date(2025, 9, 2), None)
+
+
+def test_a_move_under_a_new_application_closes_the_earlier_case_and_says_so_in_the_audit_log(
+    county, chengdu, local_institution
+):
+    first = placed_child(county, chengdu)
+    case = _second_case(county, first.child, dt.date(2025, 9, 1))
+    actions.place_child(county, case, local_institution, start=dt.date(2025, 9, 2))
+    first.case.refresh_from_db()
+    case.refresh_from_db()
+    assert (first.case.status, case.status) == (CaseStatus.CLOSED, CaseStatus.PLACED)
+    event = AuditEvent.objects.get(
+        object_type="rehab.rehabcase",
+        object_id=str(first.case.pk),
+        summary__startswith="case closed",
+    )
+    assert (event.changes, event.person_id) == (
+        {"status": ["placed", "closed"]},
+        first.child_id,
+    )
+
+
+def test_a_refused_move_leaves_the_earlier_case_placed(county, chengdu):
+    first = placed_child(county, chengdu)
+    case = _second_case(county, first.child, dt.date(2025, 9, 1))
+    with pytest.raises(ValidationError):
+        actions.place_child(county, case, chengdu, start=dt.date(2025, 9, 2))
+    first.case.refresh_from_db()
+    assert first.case.status == CaseStatus.PLACED
 
 
 def test_only_the_institutions_staff_record_its_services(county, provider, other_provider, chengdu):

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
+import math
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
+from django.utils import timezone
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
 # CR, lets a following character start one): OWASP's CSV-injection list.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel keeps 15 significant digits: a longer integer (an ID or account number passed as
+# an int by mistake) is written as text rather than silently rounded.
+EXACT_INT_LIMIT = 10**15
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,24 +60,70 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
 
 
 def xlsx_file(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1"
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    sheet: str = "Sheet1",
+    preamble: Sequence[Sequence[Any]] = (),
 ) -> tempfile.SpooledTemporaryFile:
-    """An .xlsx of text cells, built row by row in xlsxwriter's constant-memory mode.
+    """An .xlsx built row by row in xlsxwriter's constant-memory mode.
 
-    Every value is written as a string: an ID number written as a number would lose its
-    last digits (Excel keeps 15 significant digits) and a formula-like value could run.
+    ``preamble`` rows (a statement's title and its label/value lines) come first, then a
+    blank row, the bold ``header`` (frozen) and the ``rows``. Decimals (money, shown with
+    2 places), ints and floats are written as numbers so a spreadsheet can sum them;
+    dates and datetimes as dates. Everything else is text, neutralised: an ID number
+    must be passed as a string, or it would lose its last digits as a number.
     """
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned
     workbook = xlsxwriter.Workbook(
         out, {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
     )
     worksheet = workbook.add_worksheet(sheet[:31])
-    bold = workbook.add_format({"bold": True})
-    worksheet.write_row(0, 0, [neutralise(h) for h in header], bold)
-    worksheet.freeze_panes(1, 0)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            worksheet.write_string(number, column, neutralise(value))
+    formats = {
+        "bold": workbook.add_format({"bold": True}),
+        "money": workbook.add_format({"num_format": "0.00"}),
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+    }
+    number = 0
+    for line in preamble:
+        _write_row(worksheet, number, line, formats)
+        number += 1
+    if preamble:
+        number += 1  # a blank row between the statement's header block and the table
+    worksheet.write_row(number, 0, [neutralise(h) for h in header], formats["bold"])
+    worksheet.freeze_panes(number + 1, 0)
+    for offset, row in enumerate(rows, start=number + 1):
+        _write_row(worksheet, offset, row, formats)
     workbook.close()
     out.seek(0)
     return out
+
+
+def _write_row(worksheet: Any, number: int, row: Sequence[Any], formats: dict) -> None:
+    for column, value in enumerate(row):
+        _write_cell(worksheet, number, column, value, formats)
+
+
+def _plain_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) < EXACT_INT_LIMIT
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _write_cell(worksheet: Any, row: int, column: int, value: Any, formats: dict) -> None:
+    # bool is an int subclass, but "True" in a sum would be wrong: it stays text.
+    if isinstance(value, Decimal) and value.is_finite():
+        worksheet.write_number(row, column, float(value), formats["money"])
+    elif _plain_number(value):
+        worksheet.write_number(row, column, value)
+    elif isinstance(value, dt.datetime):
+        # Excel has no time zones: write the local wall-clock time people expect.
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        worksheet.write_datetime(row, column, local.replace(tzinfo=None), formats["datetime"])
+    elif isinstance(value, dt.date):
+        worksheet.write_datetime(row, column, value, formats["date"])
+    else:
+        worksheet.write_string(row, column, neutralise(value))

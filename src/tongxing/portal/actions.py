@@ -24,6 +24,7 @@ from tongxing.portal.models import (
 )
 from tongxing.registry.actions import ensure_allowed
 from tongxing.registry.models import Category, Person, PersonStatus
+from tongxing.rehab.models import Placement, RehabCase, ServiceRecord
 from tongxing.services.models import Application, ApplicationStatus
 from tongxing.services.scoping import get_application_for_user
 
@@ -183,9 +184,31 @@ def end_citizen_link(actor: User, link: CitizenLink) -> CitizenLink:
 RATEABLE_STATUSES = (ApplicationStatus.COMPLETED, ApplicationStatus.REFUSED)
 
 
+def not_yet_rateable(application: Application) -> str | None:
+    """Why ``application`` cannot be rated yet, or None once the service was delivered.
+
+    A rating (好差评) judges a service received. Most services are delivered when their
+    application ends; child rehabilitation only begins then (admission), so it is rated
+    once the institution recorded a month of services, or the placement ended.
+    """
+    if application.status not in RATEABLE_STATUSES:
+        return _("A service can be rated once its application has ended.")
+    if application.status == ApplicationStatus.COMPLETED:
+        case = RehabCase.objects.filter(application=application).first()
+        if case is not None and not (
+            ServiceRecord.objects.filter(placement__case=case).exists()
+            or Placement.objects.filter(case=case, end__isnull=False).exists()
+        ):
+            return _(
+                "Child rehabilitation can be rated once the institution has recorded "
+                "at least one month of services, or the placement has ended."
+            )
+    return None
+
+
 @transaction.atomic
 def rate_service(actor: User, application_pk: int, stars: int, comment: str = "") -> ServiceRating:
-    """Record ``actor``'s rating of an ended application for a person they act for.
+    """Record ``actor``'s rating of a delivered service for a person they act for.
 
     One rating per application: a second (a double submit, or changing one's mind) is
     refused and the first stays as it was.
@@ -194,8 +217,9 @@ def rate_service(actor: User, application_pk: int, stars: int, comment: str = ""
         raise PermissionDenied(_("Only the person or their guardian rates a service."))
     application = get_application_for_user(actor, application_pk)
     application = Application.objects.select_for_update().get(pk=application.pk)
-    if application.status not in RATEABLE_STATUSES:
-        raise ValidationError(_("A service can be rated once its application has ended."))
+    reason = not_yet_rateable(application)
+    if reason:
+        raise ValidationError(reason)
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValidationError({"stars": _("Choose from 1 to 5 stars.")})
     comment = comment.strip()

@@ -395,12 +395,18 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
     definition = ServiceDefinition.from_type(found.service_type)
     found.service_type.display_name = service_name(found.service_type)
     rating = ServiceRating.objects.filter(application=found).first()
-    rateable = rating is None and found.status in actions.RATEABLE_STATUSES
-    return render(
-        request,
-        "portal/application.html",
-        _application_context(found, definition, rating, RatingForm() if rateable else None),
-    )
+    waiting = _waiting_for_delivery(found, rating)
+    rateable = rating is None and found.status in actions.RATEABLE_STATUSES and not waiting
+    context = _application_context(found, definition, rating, RatingForm() if rateable else None)
+    context["not_rateable_yet"] = waiting
+    return render(request, "portal/application.html", context)
+
+
+def _waiting_for_delivery(found: Application, rating: ServiceRating | None) -> str | None:
+    """Why an ended application cannot be rated yet (its service is still to come)."""
+    if rating is not None or found.status not in actions.RATEABLE_STATUSES:
+        return None  # rated already, or open: the page says where it is
+    return actions.not_yet_rateable(found)
 
 
 def _settled(application: Application) -> dict | None:
@@ -447,12 +453,11 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     definition = ServiceDefinition.from_type(found.service_type)
     found.service_type.display_name = service_name(found.service_type)
     rating = ServiceRating.objects.filter(application=found).first()
-    return render(
-        request,
-        "portal/application.html",
-        _application_context(found, definition, rating, form),
-        status=200,
-    )
+    waiting = _waiting_for_delivery(found, rating)
+    # Refused as not yet rateable: the page says why instead of offering the form again.
+    context = _application_context(found, definition, rating, None if waiting else form)
+    context["not_rateable_yet"] = waiting
+    return render(request, "portal/application.html", context, status=200)
 
 
 @login_required

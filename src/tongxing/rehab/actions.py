@@ -185,6 +185,8 @@ def place_child(
             )
         current.end = start - dt.timedelta(days=1)
         current.save(update_fields=["end"])
+        if current.case_id != case.pk:
+            _close_moved_case(actor, current.case_id, institution)
     placement = Placement.objects.create(
         case=case, child=case.child, institution=institution, start=start
     )
@@ -192,6 +194,28 @@ def place_child(
     case.save(update_fields=["status"])
     _audit_case(actor, case, AuditAction.UPDATE, f"child placed at {institution.name}")
     return placement
+
+
+def _close_moved_case(actor: User, case_pk: int, institution: Facility) -> None:
+    """The earlier case whose placement a new application ended: it no longer says
+    "placed" (its placement history stays as it was)."""
+    earlier = (
+        RehabCase.objects.select_for_update(of=("self",)).select_related("child").get(pk=case_pk)
+    )
+    if earlier.status != CaseStatus.PLACED:
+        return
+    earlier.status = CaseStatus.CLOSED
+    earlier.save(update_fields=["status"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        object_type=CASE,
+        object_id=earlier.pk,
+        person_id=earlier.child_id,
+        area_code=earlier.child.area_id,
+        summary=f"case closed: the child moved to {institution.name} under a later case",
+        changes={"status": [CaseStatus.PLACED.value, CaseStatus.CLOSED.value]},
+    )
 
 
 def _first_of_month(month: dt.date) -> None:

@@ -163,6 +163,21 @@ def settlement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         for line in lines
     ]
     rows.append(["", "", "", _("Total"), settlement.claimed, "", "", settlement.payable])
+    if institution.area_id:
+        region = institution.area.name
+    else:
+        region = f"{institution.region} ({_('cross-region settlement')})"
+    # The same header block as the HTML statement: a printed sheet must say whose it is.
+    preamble = [
+        [_("Settlement statement")],
+        [_("Institution"), institution.name],
+        [_("Region"), region],
+        [_("Settled by"), settlement.settling_area.name],
+        [_("Month"), f"{settlement.month:%Y-%m}"],
+        [_("Children"), settlement.children],
+        [_("Claimed (yuan)"), settlement.claimed],
+        [_("Payable (yuan)"), settlement.payable],
+    ]
     audit.record(
         request.user,
         AuditAction.EXPORT,
@@ -173,7 +188,7 @@ def settlement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     name = f"settlement-{settlement.pk}-{settlement.month:%Y-%m}.xlsx"
     return FileResponse(
-        xlsx_file(header, rows, sheet=f"{settlement.month:%Y-%m}"),
+        xlsx_file(header, rows, sheet=f"{settlement.month:%Y-%m}", preamble=preamble),
         as_attachment=True,
         filename=name,
         content_type=XLSX_CONTENT_TYPE,
