@@ -10,6 +10,7 @@ import pytest
 from tests import factories
 from tongxing.areas.models import Area
 from tongxing.benefits.parameters import load_parameters
+from tongxing.registry.models import PersonFact, PersonFactKind
 from tongxing.services import actions
 from tongxing.services.calendar import load_holidays
 from tongxing.services.definitions import load_services
@@ -67,3 +68,10 @@ def document(actor, person, kind="id_card", name="id.pdf", body=b"%PDF-1.4 test"
 def documents_dir(settings, tmp_path):
     settings.TONGXING_DOCUMENTS_DIR = tmp_path / "documents"
     return settings.TONGXING_DOCUMENTS_DIR
+
+
+def enrol(person, level: str = "junior", since: dt.date = dt.date(2024, 9, 1)) -> None:
+    """The school fact the education department reports (what the benefit rule reads)."""
+    PersonFact.objects.create(
+        person=person, kind=PersonFactKind.SCHOOL, level=level, start_date=since, source="test"
+    )

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests import factories
-from tests.services.conftest import DAY, applicant, document, facility
+from tests.services.conftest import DAY, applicant, document, enrol, facility
 from tongxing.registry.models import (
     Household,
     HouseholdStatus,
@@ -98,6 +98,7 @@ def test_education_aid_is_approved_saying_the_amount_is_not_configured(
     village, township, county, services
 ):
     person = applicant(village, born=dt.date(2012, 3, 1))
+    enrol(person)
     app = submit(
         village,
         person,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -268,3 +268,72 @@ def explain(
         outcome.amount_facts = {name: values[name] for name in benefit.amount_facts}
         outcome.parameters = list(p.used.values())
     return outcomes
+
+
+# Conditions about when a yearly amount is paid, not about who may have it.
+TIMING_CONDITIONS = frozenset({"payment_month"})
+
+
+class _Unconfigured(Params):
+    """Params that read a value the region has not entered as ``None`` instead of
+    refusing, and remember which keys were missing."""
+
+    def __init__(self, parameters: ParameterSet, day: dt.date) -> None:
+        super().__init__(parameters, day)
+        self.missing: set[str] = set()
+
+    def at(self, key: str) -> ParameterAt:
+        try:
+            return super().at(key)
+        except ParameterLookupError:
+            self.missing.add(key)
+            return ParameterAt(key, None, "", self.day, "", False)
+
+
+def eligibility_conditions(
+    inputs: Inputs, person_id: int, day: dt.date, benefit: Benefit, parameters: ParameterSet
+) -> list[ConditionOutcome]:
+    """``benefit``'s eligibility conditions for one person on ``day``: the pre-check a
+    service application runs before anyone asks for the benefit.
+
+    Unlike :func:`explain`, a missing amount or switch does not stop the check: a
+    condition that reads a parameter the region has not entered is shown as not applied
+    (it cannot be decided, so it must not refuse), the amount is not computed, and the
+    timing conditions (which month a yearly amount is paid in) are left out."""
+    facts = compute_facts(inputs, [day], CODES)
+    that_day = _named(facts, "facts").join(
+        ibis.table({"person_id": "int64", "day": "date"}, name="target"), ["person_id", "day"]
+    )
+    p = _Unconfigured(parameters, day)
+    conditions = [c for c in benefit.conditions(that_day, p) if c.code not in TIMING_CONDITIONS]
+    decidable = [
+        replace(c, applies=False) if p.missing.intersection(c.parameters) else c for c in conditions
+    ]
+    tests = _tests(decidable)
+    rows = _run(
+        that_day.select(
+            *{name for c in decidable for name in c.facts},
+            **{f"_c_{i}": t for i, t in enumerate(tests)},
+        ),
+        {
+            "facts": facts,
+            "target": pa.table(
+                {"person_id": [person_id], "day": [day]},
+                schema=pa.schema([("person_id", pa.int64()), ("day", pa.date32())]),
+            ),
+        },
+    ).to_pylist()
+    if not rows:
+        return []
+    values = rows[0]
+    return [
+        ConditionOutcome(
+            code=c.code,
+            label=str(c.label),
+            passed=bool(values[f"_c_{i}"]),
+            applies=c.applies,
+            facts={name: values[name] for name in c.facts},
+            parameters=[p.used[key] for key in c.parameters if key in p.used],
+        )
+        for i, c in enumerate(decidable)
+    ]

@@ -61,5 +61,14 @@ How another app plugs in
 6. **Facilities** (:class:`tongxing.services.models.Facility`): ``kind``
    (:class:`FacilityKind`), ``area`` (nullable) or ``region`` text for Chengdu/Chongqing,
    ``capacity``, contact, ``designated`` with ``designated_from``/``designated_until``,
-   ``mutual_recognition``; ``create_facility``, ``update_facility``, ``add_facility_member``.
+   ``mutual_recognition``; ``create_facility``, ``update_facility``, ``add_facility_member``,
+   ``remove_facility_member``. County officers (``MANAGE_FACILITIES``) manage those of their
+   county, city officers every one, those outside the region too
+   (``scoping.facilities_managed_by`` / ``get_managed_facility``); the pages are
+   ``facilities/new/``, ``facilities/<pk>/edit/`` and ``facilities/<pk>/members/``.
+
+7. **Benefit rules as pre-checks** (:mod:`tongxing.services.builtin`):
+   ``benefit_rule_check(benefit)`` turns a benefits-engine rule into an eligibility check
+   (its conditions for the person on the day, in the rule's wording; parameters the region
+   has not entered do not refuse). ``education_aid`` uses the ``education_aid`` rule.
 """

@@ -1055,6 +1055,34 @@ def add_facility_member(
     return member
 
 
+@transaction.atomic
+def remove_facility_member(
+    actor: User, facility: Facility, user: User, until: dt.date | None = None
+) -> None:
+    """Unlink a provider account from a facility: from then on it sees none of the
+    facility's clients. The audit row keeps when the link had started and when it ended
+    (the link itself is the only place ``since`` lived)."""
+    _check_facility_actor(actor, facility.area)
+    member = FacilityMember.objects.select_for_update().filter(facility=facility, user=user).first()
+    if member is None:
+        raise ValidationError({"user": [_("That account does not work for this facility.")]})
+    since = member.since
+    member.delete()
+    audit.record(
+        actor,
+        AuditAction.DELETE,
+        object_type=FACILITY,
+        object_id=facility.pk,
+        area_code=facility.area_id or "",
+        summary=f"provider user {user.pk} unlinked from facility {facility.pk}",
+        changes={
+            "member": [user.pk, None],
+            "since": [since, None],
+            "until": [None, until or _today()],
+        },
+    )
+
+
 def documents_for_person(person: Person) -> Iterable[Document]:
     """The documents kept on ``person`` (already access-checked by the caller)."""
     return Document.objects.filter(person=person)

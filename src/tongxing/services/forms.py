@@ -10,7 +10,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxing.registry.forms import CHOOSE, DATE_WIDGET
+from tongxing.areas.models import AreaLevel
+from tongxing.registry.forms import CHOOSE, DATE_WIDGET, AreaField, area_choices
 from tongxing.services.definitions import DocumentSpec, FieldSpec
 from tongxing.services.models import Document, Facility, FacilityKind
 
@@ -170,3 +171,63 @@ class FacilityFilterForm(forms.Form):
         required=False,
     )
     q = forms.CharField(label=_("Name contains"), max_length=50, required=False)
+
+
+class FacilityForm(forms.Form):
+    """The directory entry; the actions check the area, the names and the dates."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[CHOOSE, *FacilityKind.choices])
+    area = AreaField(
+        label=_("Area"),
+        required=False,
+        help_text=_("Leave empty for a facility outside the region, and name its city below."),
+    )
+    region = forms.CharField(
+        label=_("City or region outside the area list"),
+        max_length=100,
+        required=False,
+        help_text=_("For facilities outside the region, e.g. 成都市 or 重庆市."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    capacity = forms.IntegerField(label=_("Places"), required=False)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    designated = forms.BooleanField(label=_("Designated (定点)"), required=False)
+    designated_from = forms.DateField(
+        label=_("Designated from"), widget=DATE_WIDGET, required=False
+    )
+    designated_until = forms.DateField(
+        label=_("Designated until"), widget=DATE_WIDGET, required=False
+    )
+    mutual_recognition = forms.BooleanField(label=_("Mutual recognition"), required=False)
+
+    def __init__(self, *args: Any, area_prefix: str, outside_allowed: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        levels = (AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
+        _choose, *areas = area_choices(area_prefix, levels)
+        area = self.fields["area"]
+        if outside_allowed:
+            area.choices = [("", _("— outside the region —")), *areas]
+        else:
+            # Facilities outside the region are the city's: a county officer picks an area.
+            area.choices = [CHOOSE, *areas]
+            area.required = True
+            area.help_text = ""
+
+    @classmethod
+    def initial_for(cls, facility: Facility) -> dict[str, Any]:
+        return {name: getattr(facility, name) for name in cls.base_fields if name != "area"} | {
+            "area": facility.area_id or ""
+        }
+
+
+class FacilityMemberForm(forms.Form):
+    username = forms.CharField(
+        label=_("Provider account's user name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    since = forms.DateField(
+        label=_("Works for the facility since"), widget=DATE_WIDGET, required=False
+    )

@@ -18,16 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability, Role
+from tongxing.areas.models import CODE_LENGTH
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
 from tongxing.registry.models import Person
-from tongxing.services.models import OPEN_STATUSES, Application, FacilityMember
+from tongxing.services.models import OPEN_STATUSES, Application, Facility, FacilityMember
 
 ApplicationScope = Callable[[User], QuerySet[Application]]
 PersonAccess = Callable[[User, Person], bool]
@@ -127,3 +128,31 @@ def may_view_person_services(user: User, person: Person) -> bool:
         return applications_for(user).filter(person=person).exists()
     access = _person_access.get(user.role)
     return bool(access and access(user, person))
+
+
+def facilities_managed_by(user: User) -> QuerySet[Facility]:
+    """The facilities ``user`` may edit and staff: a county officer those in the county, a
+    city officer every one, including those outside the region (no area)."""
+    if not user.is_authenticated or not user.can(Capability.MANAGE_FACILITIES) or not user.area_id:
+        return Facility.objects.none()
+    if len(user.area_id) == CODE_LENGTH["city"]:
+        return Facility.objects.filter(Q(area__isnull=True) | prefix_q("area_id", user.area_id))
+    return Facility.objects.filter(prefix_q("area_id", user.area_id))
+
+
+def get_managed_facility(user: User, pk: int) -> Facility:
+    """The facility ``pk`` if ``user`` may manage it; else 404, and the refusal audited."""
+    found = facilities_managed_by(user).select_related("area").filter(pk=pk).first()
+    if found is not None:
+        return found
+    outside = Facility.objects.filter(pk=pk).values_list("area_id", flat=True)
+    if outside:
+        audit.record(
+            user,
+            AuditAction.REFUSED,
+            object_type="services.facility",
+            object_id=pk,
+            area_code=outside[0] or "",
+            summary="facility outside the user's area to manage",
+        )
+    raise Http404

@@ -22,6 +22,9 @@ urlpatterns = [
     path("persons/<int:pk>/apply/<slug:code>/", views.apply, name="apply"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("facilities/", views.facility_list, name="facility_list"),
+    path("facilities/new/", views.facility_create, name="facility_create"),
     path("facilities/<int:pk>/", views.facility_detail, name="facility_detail"),
+    path("facilities/<int:pk>/edit/", views.facility_edit, name="facility_edit"),
+    path("facilities/<int:pk>/members/", views.facility_members, name="facility_members"),
     path("clients/", views.provider_clients, name="provider_clients"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability, Role
+from tongxing.areas.models import CODE_LENGTH
 from tongxing.core import audit
 from tongxing.core.models import AuditAction
 from tongxing.core.scoping import prefix_q
@@ -37,7 +38,9 @@ from tongxing.services.models import (
 )
 from tongxing.services.scoping import (
     applications_for,
+    facilities_managed_by,
     get_application_for_user,
+    get_managed_facility,
     inbox_for,
     may_view_person_services,
 )
@@ -567,7 +570,14 @@ def facility_list(request: HttpRequest) -> HttpResponse:
             )
     page = Paginator(facilities, PAGE).get_page(request.GET.get("page"))
     return render(
-        request, "services/facility_list.html", {"form": form, "page": page, "today": _today()}
+        request,
+        "services/facility_list.html",
+        {
+            "form": form,
+            "page": page,
+            "today": _today(),
+            "may_add": request.user.can(Capability.MANAGE_FACILITIES),
+        },
     )
 
 
@@ -592,6 +602,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "clients": _list_columns(
                 clients.select_related("person", "service_type").order_by("-submitted_at")
             )[:100],
+            "may_manage": facilities_managed_by(request.user).filter(pk=facility.pk).exists(),
         },
     )
 
@@ -622,3 +633,91 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("services:provider_clients")
     require(request.user, Capability.VIEW_SERVICES)
     return redirect("services:inbox")
+
+
+def _int_or_zero(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+def _facility_form(request: HttpRequest, **kwargs: Any) -> forms.FacilityForm:
+    user = request.user
+    return forms.FacilityForm(
+        request.POST if request.method == "POST" else None,
+        area_prefix=user.area_id,
+        outside_allowed=len(user.area_id) == CODE_LENGTH["city"],
+        **kwargs,
+    )
+
+
+def _facility_data(form: forms.FacilityForm) -> actions.FacilityData:
+    return actions.FacilityData(**form.cleaned_data)
+
+
+@login_required
+def facility_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.MANAGE_FACILITIES)
+    form = _facility_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility = actions.create_facility(request.user, _facility_data(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Facility added."))
+            return redirect("services:facility_detail", facility.pk)
+    return render(request, "services/facility_form.html", {"form": form, "facility": None})
+
+
+@login_required
+def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Capability.MANAGE_FACILITIES)
+    facility = get_managed_facility(request.user, pk)
+    form = _facility_form(request, initial=forms.FacilityForm.initial_for(facility))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_facility(request.user, facility, _facility_data(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Facility changed."))
+            return redirect("services:facility_detail", facility.pk)
+    return render(request, "services/facility_form.html", {"form": form, "facility": facility})
+
+
+@login_required
+def facility_members(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link a provider account to the facility, or unlink one (``remove`` = its user id)."""
+    require(request.user, Capability.MANAGE_FACILITIES)
+    facility = get_managed_facility(request.user, pk)
+    removing = request.method == "POST" and "remove" in request.POST
+    form = forms.FacilityMemberForm(
+        request.POST if request.method == "POST" and not removing else None
+    )
+    if removing:
+        member = facility.members.filter(pk=_int_or_zero(request.POST["remove"])).first()
+        if member is None:
+            messages.error(request, _("That account does not work for this facility."))
+        else:
+            actions.remove_facility_member(request.user, facility, member)
+            messages.success(request, _("Account unlinked from the facility."))
+        return redirect("services:facility_members", facility.pk)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(username=form.cleaned_data["username"]).first()
+        try:
+            if user is None:
+                raise ValidationError({"username": [_("No account has that user name.")]})
+            actions.add_facility_member(
+                request.user, facility, user, since=form.cleaned_data["since"]
+            )
+        except ValidationError as error:
+            # The action names the account ``user``; the form calls it ``username``.
+            apply_errors(form, ValidationError({"username": error.messages}))
+        else:
+            messages.success(request, _("Account linked to the facility."))
+            return redirect("services:facility_members", facility.pk)
+    members = facility.facilitymember_set.select_related("user").order_by("user__username")
+    return render(
+        request,
+        "services/facility_members.html",
+        {"facility": facility, "form": form, "members": members},
+    )
