@@ -5,6 +5,7 @@ the providers' pages. Check, parse, call, respond."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -283,23 +284,33 @@ def apply_spec_errors(form: forms.SpecForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _run_action(form: Any, call: Callable[[], Any]) -> bool:
+    """Run a form's action; a refusal becomes the form's errors (named fields where the
+    action named them) and False, so the page shows it again with the error summary."""
+    try:
+        call()
+    except ValidationError as error:
+        apply_errors(form, error)
+        return False
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return False
+    return True
+
+
 @login_required
 @require_POST
 def application_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for_user(request.user, pk)
     form = forms.RefuseForm(request.POST, prefix="refuse")
-    if form.is_valid():
-        try:
-            actions.refuse_application(
-                request.user, application, request.POST.get("step", ""), form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Refused. The decision letter can be printed."))
-            return redirect("services:application", pk=pk)
+    if form.is_valid() and _run_action(
+        form,
+        lambda: actions.refuse_application(
+            request.user, application, request.POST.get("step", ""), form.cleaned_data["reason"]
+        ),
+    ):
+        messages.success(request, _("Refused. The decision letter can be printed."))
+        return redirect("services:application", pk=pk)
     return _detail(request, application, refuse_form=form)
 
 
@@ -313,18 +324,14 @@ def application_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReassignForm(
         request.POST, users=_reassign_users(application, step), prefix="reassign"
     )
-    if form.is_valid():
-        try:
-            actions.reassign_application(
-                request.user, application, form.cleaned_data["to_user"], form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Reassigned."))
-            return redirect("services:application", pk=pk)
+    if form.is_valid() and _run_action(
+        form,
+        lambda: actions.reassign_application(
+            request.user, application, form.cleaned_data["to_user"], form.cleaned_data["note"]
+        ),
+    ):
+        messages.success(request, _("Reassigned."))
+        return redirect("services:application", pk=pk)
     return _detail(request, application, reassign_form=form)
 
 
@@ -345,16 +352,14 @@ def application_comment(request: HttpRequest, pk: int) -> HttpResponse:
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for_user(request.user, pk)
     form = forms.WithdrawForm(request.POST, prefix="withdraw")
-    if form.is_valid():
-        try:
-            actions.withdraw_application(request.user, application, form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Withdrawn."))
-            return redirect("services:application", pk=pk)
+    if form.is_valid() and _run_action(
+        form,
+        lambda: actions.withdraw_application(
+            request.user, application, form.cleaned_data["reason"]
+        ),
+    ):
+        messages.success(request, _("Withdrawn."))
+        return redirect("services:application", pk=pk)
     return _detail(request, application, withdraw_form=form)
 
 
@@ -363,22 +368,18 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def application_record(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for_user(request.user, pk)
     form = forms.ServiceRecordForm(request.POST, prefix="record")
-    if form.is_valid():
-        try:
-            actions.record_service(
-                request.user,
-                application,
-                form.cleaned_data["delivered_on"],
-                form.cleaned_data["description"],
-                form.cleaned_data["hours"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Service recorded."))
-            return redirect("services:application", pk=pk)
+    if form.is_valid() and _run_action(
+        form,
+        lambda: actions.record_service(
+            request.user,
+            application,
+            form.cleaned_data["delivered_on"],
+            form.cleaned_data["description"],
+            form.cleaned_data["hours"],
+        ),
+    ):
+        messages.success(request, _("Service recorded."))
+        return redirect("services:application", pk=pk)
     return _detail(request, application, record_form=form)
 
 
