@@ -185,18 +185,16 @@ def add_monitoring_inputs(persons: int, seed: int = 6) -> None:
 
 
 def bare(persons_scope: str) -> tuple[float, float]:
-    """The floor: the same inputs read into Arrow, one DuckDB scan joining them."""
+    """The floor: the same inputs read into Arrow (concurrently, as the job reads them),
+    one DuckDB scan joining them."""
     import duckdb
 
     from tongxing.benefits.inputs import Scope
-    from tongxing.core.arrowio import fetch_arrow
+    from tongxing.core.arrowio import fetch_arrow_many
     from tongxing.monitoring.inputs import input_queries
 
     started = time.perf_counter()
-    tables = {
-        name: fetch_arrow(*query)
-        for name, query in input_queries(Scope.area(persons_scope)).items()
-    }
+    tables = fetch_arrow_many(input_queries(Scope.area(persons_scope)))
     read = time.perf_counter() - started
     con = duckdb.connect()
     for name, table in tables.items():

@@ -11,7 +11,8 @@ caller's schema, and a test checks they agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +20,12 @@ import pyarrow.compute as pc
 from django.db import connection
 
 FETCH_BATCH = 100_000
+# Concurrent ADBC reads: the database server produces one result while this process
+# decodes another. Measured at 1,000,000 persons on 2 cores (see benchmarks/reconcile.py).
+READ_THREADS = 4
 _PLACEHOLDER = re.compile(r"%s")
+
+Query = tuple[str, Sequence[Any], pa.Schema]
 
 
 def _column(values: Sequence[Any], kind: pa.DataType) -> pa.Array:
@@ -79,23 +85,30 @@ def _adbc_connection() -> Any | None:
     return None
 
 
-def _through_adbc(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table | None:
-    adbc = _adbc_connection()
-    if adbc is None:
-        return None
+def _checkpoint() -> None:
+    """SQLite: move this process's committed pages into the database file before reading.
+
+    The ADBC driver brings its own copy of SQLite, which does not see the pages this
+    process's Django connection committed to the write-ahead log: without this, a page
+    showed the state before its own process's last write (a placement did not shrink the
+    zero-employment list) until Django's persistent connection was closed. PASSIVE never
+    waits for other connections."""
+    if connection.vendor == "sqlite" and connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _adbc_sql(sql: str, params: Sequence[Any]) -> str:
+    """Django's ``%s`` placeholders in the driver's style."""
     if connection.vendor == "postgresql":
         counter = iter(range(1, len(params) + 1))
-        sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
-    else:
-        sql = _PLACEHOLDER.sub("?", sql)
-        # The ADBC driver brings its own copy of SQLite, which does not see the pages this
-        # process's Django connection committed to the write-ahead log: without moving them
-        # into the database file first, a page showed the state before its own process's
-        # last write (a placement did not shrink the zero-employment list) until Django's
-        # persistent connection was closed. PASSIVE never waits for other connections.
-        if connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+    return _PLACEHOLDER.sub("?", sql)
+
+
+def _adbc_fetch(adbc: Any, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    """One query (placeholders already the driver's) on its own ADBC connection, closed
+    here. Touches nothing of Django's, so it is safe to run in a thread."""
     try:
         with adbc.cursor() as cursor:
             cursor.execute(sql, list(params))
@@ -109,8 +122,39 @@ def _through_adbc(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Tabl
 
 def fetch_arrow(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
     """Run ``sql`` and return its rows as a table of ``schema`` (columns in select order)."""
-    if not connection.in_atomic_block:
-        table = _through_adbc(sql, params, schema)
-        if table is not None:
-            return table
-    return _through_django(sql, params, schema)
+    return fetch_arrow_many({"result": (sql, params, schema)})["result"]
+
+
+def fetch_arrow_many(queries: Mapping[str, Query]) -> dict[str, pa.Table]:
+    """Run independent SELECTs and return each one's table by name.
+
+    Outside a transaction each query gets its own ADBC connection, and on PostgreSQL they
+    run concurrently; inside one they run in turn through Django's connection, so a job sees
+    its own uncommitted rows."""
+    if connection.in_atomic_block or not queries:
+        return {name: _through_django(*query) for name, query in queries.items()}
+    connections = {name: _adbc_connection() for name in queries}
+    if any(adbc is None for adbc in connections.values()):
+        for adbc in connections.values():
+            if adbc is not None:
+                adbc.close()
+        return {name: _through_django(*query) for name, query in queries.items()}
+    _checkpoint()
+    jobs = {
+        name: (connections[name], _adbc_sql(sql, params), params, schema)
+        for name, (sql, params, schema) in queries.items()
+    }
+    if len(jobs) == 1 or connection.vendor != "postgresql":
+        # SQLite: in turn. Connections opened at once each try to recover the write-ahead
+        # log index and fail with "database is locked" (seen in the demo's first run).
+        return {name: _adbc_fetch(*job) for name, job in jobs.items()}
+    with ThreadPoolExecutor(min(READ_THREADS, len(jobs))) as pool:
+        futures = {name: pool.submit(_adbc_fetch, *job) for name, job in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def left_join(left: pa.Table, right: pa.Table, key: str, schema: pa.Schema) -> pa.Table:
+    """``left`` with ``right``'s columns where ``key`` matches (nulls elsewhere), as
+    ``schema``. For tables read apart by :func:`fetch_arrow_many` and joined here, in
+    threads, instead of by the database server in one query (row order is not kept)."""
+    return left.join(right, key, join_type="left outer").select(schema.names).cast(schema)

@@ -19,7 +19,7 @@ from tongxing.accounts.roles import Capability
 from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
 from tongxing.benefits.facts import age_on
 from tongxing.benefits.parameters import ParameterLookupError, ParameterSet
-from tongxing.core.arrowio import fetch_arrow
+from tongxing.core.arrowio import fetch_arrow_many
 from tongxing.core.idnumbers import normalise_id_number
 from tongxing.core.masking import mask_id_number
 from tongxing.core.scoping import prefix_q
@@ -273,14 +273,21 @@ def zero_employment_households(
     return candidates.anti_join(employed_homes, "household")
 
 
+def _persons_and_statuses(prefix: str) -> tuple[pa.Table, pa.Table]:
+    like = [f"{prefix}%"]
+    tables = fetch_arrow_many(
+        {"persons": (_PERSONS_SQL, like, PERSONS), "statuses": (_STATUSES_SQL, like, STATUSES)}
+    )
+    return tables["persons"], tables["statuses"]
+
+
 def zero_employment_keys(
     prefix: str, day: dt.date, parameters: ParameterSet | None = None
 ) -> set[int]:
     """The household keys (see ``actions.household_key``) on the list under ``prefix``."""
     parameters = parameters or ParameterSet.load([fund.AGE_MIN, fund.AGE_MAX])
     homes = zero_employment_households(
-        fetch_arrow(_PERSONS_SQL, [f"{prefix}%"], PERSONS),
-        fetch_arrow(_STATUSES_SQL, [f"{prefix}%"], STATUSES),
+        *_persons_and_statuses(prefix),
         day,
         int(parameters.at(fund.AGE_MIN, day).value),
         int(parameters.at(fund.AGE_MAX, day).value),
@@ -309,10 +316,8 @@ def zero_employment(
     parameters = parameters or ParameterSet.load([fund.AGE_MIN, fund.AGE_MAX])
     age_min = int(parameters.at(fund.AGE_MIN, day).value)
     age_max = int(parameters.at(fund.AGE_MAX, day).value)
-    like = [f"{area.code}%"]
     homes = zero_employment_households(
-        fetch_arrow(_PERSONS_SQL, like, PERSONS),
-        fetch_arrow(_STATUSES_SQL, like, STATUSES),
+        *_persons_and_statuses(area.code),
         day,
         age_min,
         age_max,

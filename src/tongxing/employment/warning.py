@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from tongxing.benefits.facts import age_on
 from tongxing.benefits.parameters import ParameterSet
-from tongxing.core.arrowio import fetch_arrow
+from tongxing.core.arrowio import fetch_arrow_many
 from tongxing.employment.fund import AGE_MAX, AGE_MIN
 from tongxing.employment.models import WarningReason, WorkStatus
 
@@ -111,10 +111,13 @@ def warnings(
 def read_inputs(where: str, value: str | int) -> tuple[pa.Table, pa.Table]:
     """The persons and their status periods, by area prefix (``BY_AREA``, a LIKE
     pattern) or one person (``BY_PERSON``)."""
-    return (
-        fetch_arrow(_PERSONS_SQL.format(where), [value], PERSONS),
-        fetch_arrow(_STATUSES_SQL.format(where), [value], STATUSES),
+    tables = fetch_arrow_many(
+        {
+            "persons": (_PERSONS_SQL.format(where), [value], PERSONS),
+            "statuses": (_STATUSES_SQL.format(where), [value], STATUSES),
+        }
     )
+    return tables["persons"], tables["statuses"]
 
 
 def period(parameters: ParameterSet, day: dt.date) -> tuple[int, int, int]:

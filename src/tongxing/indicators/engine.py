@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongxing.areas.models import CODE_LENGTH, Area, AreaLevel
-from tongxing.core.arrowio import fetch_arrow
+from tongxing.core.arrowio import fetch_arrow_many
 from tongxing.core.bulk import BulkInserter
 from tongxing.indicators.computations import (
     COMPUTATIONS,
@@ -56,7 +56,7 @@ def computed_indicators(codes: Iterable[str] | None = None) -> list[Indicator]:
 
 def read_tables(codes: Iterable[str]) -> Tables:
     needed = sorted({name for code in codes for name in COMPUTATIONS[code].inputs})
-    return Tables({name: fetch_arrow(*INPUTS[name]) for name in needed})
+    return Tables(fetch_arrow_many({name: INPUTS[name] for name in needed}))
 
 
 def periods_of(year: int) -> list[Period]:

@@ -1,0 +1,63 @@
+"""Several SELECTs read concurrently over ADBC give the same tables as the same SELECTs
+read in turn through Django's connection; a failing one fails the whole read."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from django.db import connection, transaction
+
+from tests import factories
+from tongxing.core import arrowio
+
+PERSONS = pa.schema([("person_id", pa.int64()), ("area_id", pa.string())])
+AREAS = pa.schema([("code", pa.string()), ("level", pa.string())])
+QUERIES = {
+    "persons": (
+        "SELECT id, area_id FROM registry_person WHERE area_id LIKE %s ORDER BY id",
+        ["5119%"],
+        PERSONS,
+    ),
+    "areas": (
+        "SELECT code, level FROM areas_area WHERE code LIKE %s ORDER BY code",
+        ["511902001%"],
+        AREAS,
+    ),
+    "nobody": ("SELECT id, area_id FROM registry_person WHERE id < %s", [0], PERSONS),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reads_give_the_tables_the_django_connection_gives(committed_region, village):
+    if arrowio._adbc_connection() is None:
+        pytest.skip("the in-memory SQLite test database has no file for ADBC to open")
+    first = factories.make_person(village, name="甲")
+    second = factories.make_person(village, name="乙")
+
+    concurrent = arrowio.fetch_arrow_many(QUERIES)
+    with transaction.atomic():
+        in_turn = arrowio.fetch_arrow_many(QUERIES)
+
+    assert set(concurrent) == {"persons", "areas", "nobody"}
+    for name, table in in_turn.items():
+        assert concurrent[name].equals(table), name
+    assert concurrent["persons"].to_pylist() == [
+        {"person_id": first.pk, "area_id": village.area_id},
+        {"person_id": second.pk, "area_id": village.area_id},
+    ]
+    assert concurrent["nobody"].num_rows == 0
+    assert concurrent["nobody"].schema == PERSONS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_failing_query_fails_the_whole_read(committed_region):
+    if arrowio._adbc_connection() is None:
+        pytest.skip("the in-memory SQLite test database has no file for ADBC to open")
+    broken = {**QUERIES, "broken": ("SELECT no_such_column FROM areas_area", [], AREAS)}
+
+    with pytest.raises(Exception, match="no_such_column"):
+        arrowio.fetch_arrow_many(broken)
+    # The connection Django holds is untouched and still answers.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
