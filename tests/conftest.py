@@ -32,6 +32,13 @@ def cast_member(username: str, role: str, area_code: str | None):
     return factories.make_user(username, role, area_code)
 
 
+@pytest.fixture(autouse=True)
+def list_rows_dir(settings, tmp_path):
+    """Each test's department-list files in its own folder, never the project's var/."""
+    settings.TONGXING_LIST_ROWS_DIR = tmp_path / "lists"
+    return settings.TONGXING_LIST_ROWS_DIR
+
+
 @pytest.fixture
 def committed_region(transactional_db):
     """The region pack for a transactional test: an earlier one's flush emptied the tables

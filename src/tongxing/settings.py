@@ -217,6 +217,9 @@ TONGXING_IDENTITY_CHECK = os.environ.get(
 TONGXING_IMPORT_DIR = Path(os.environ.get("TONGXING_IMPORT_DIR", VAR_DIR / "imports"))
 # Applicants' documents: outside the web root, served only by an access-checked view.
 TONGXING_DOCUMENTS_DIR = Path(os.environ.get("TONGXING_DOCUMENTS_DIR", VAR_DIR / "documents"))
+# Columnar copies of the department lists' rows for the reconciliation (rebuilt from the
+# database when missing; see reconcile/store.py).
+TONGXING_LIST_ROWS_DIR = Path(os.environ.get("TONGXING_LIST_ROWS_DIR", VAR_DIR / "lists"))
 # Files larger than this (about 2,000 rows) are checked and applied as background jobs with
 # a progress bar; smaller ones answer on the page at once.
 TONGXING_IMPORT_INLINE_BYTES = int(os.environ.get("TONGXING_IMPORT_INLINE_BYTES", 256 * 1024))

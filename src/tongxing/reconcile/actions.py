@@ -21,8 +21,9 @@ from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.core import audit
 from tongxing.core.bulk import BulkInserter, copy_arrow
+from tongxing.core.keys import keyring
 from tongxing.core.models import AuditAction
-from tongxing.reconcile import engine
+from tongxing.reconcile import engine, store
 from tongxing.reconcile.kinds import KINDS
 from tongxing.reconcile.lists import Checked, check_list
 from tongxing.reconcile.models import (
@@ -32,6 +33,7 @@ from tongxing.reconcile.models import (
     FindingStatus,
     Rule,
 )
+from tongxing.registry.models import RESIDENT_ID
 
 LIST_OBJECT = "reconcile.departmentlist"
 FINDING_OBJECT = "reconcile.finding"
@@ -133,12 +135,17 @@ def receive_list(
             size=upload.size or 0,
             rows_total=len(checked.rows),
         )
+        # The blind indexes are computed once, here, for both the table and the list's
+        # columnar file (see ``store``).
+        ring = keyring()
+        indexes = [ring.blind_index(row["id_number"], context=RESIDENT_ID) for row in checked.rows]
         inserter = BulkInserter(
             DepartmentRow,
             (
                 "department_list",
                 "row",
                 "id_number",
+                "id_number_index",
                 "name",
                 "event_date",
                 "status",
@@ -152,16 +159,33 @@ def receive_list(
                 stored.pk,
                 row["row"],
                 row["id_number"],
+                index,
                 row.get("name", ""),
                 row.get("event_date"),
                 row.get("status", ""),
                 row.get("amount"),
                 row.get("reference", ""),
             )
-            for row in checked.rows
+            for row, index in zip(checked.rows, indexes, strict=True)
         ]
         for start in range(0, len(values), WRITE_CHUNK):
             inserter.insert(values[start : start + WRITE_CHUNK])
+        store.write_rows(
+            stored,
+            pa.table(
+                {
+                    "list_id": pa.array([stored.pk] * len(indexes), pa.int64()),
+                    "id_index": pa.array(indexes, pa.string()),
+                    "event_date": pa.array(
+                        [row.get("event_date") for row in checked.rows], pa.date32()
+                    ),
+                    "status": pa.array(
+                        [row.get("status", "") for row in checked.rows], pa.string()
+                    ),
+                }
+            ),
+            ring.active_version,
+        )
         audit.record(
             actor,
             AuditAction.CREATE,
@@ -181,17 +205,19 @@ EVIDENCE = ("event_date", "months", "first_month", "last_month", "detail")
 
 
 def _evidence_json(found: pa.Table) -> list[str]:
-    columns = {key: found[key].to_pylist() for key in EVIDENCE}
+    # Dates become ISO text in Arrow, not per value in Python.
+    columns = [
+        (
+            found[key].cast(pa.string())
+            if pa.types.is_date(found.schema.field(key).type)
+            else found[key]
+        ).to_pylist()
+        for key in EVIDENCE
+    ]
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
     return [
-        json.dumps(
-            {
-                key: (value.isoformat() if isinstance(value, dt.date) else value)
-                for key in EVIDENCE
-                if (value := columns[key][i]) is not None
-            },
-            ensure_ascii=False,
-        )
-        for i in range(found.num_rows)
+        dumps({key: value for key, value in zip(EVIDENCE, values) if value is not None})  # noqa: B905
+        for values in zip(*columns, strict=True)
     ]
 
 
