@@ -367,7 +367,8 @@ def main() -> None:
     scope = user.area_id
     print(
         f"{args.persons:,} persons, {args.records:,} department rows, PostgreSQL "
-        f"{connection.pg_version}, {os.cpu_count()} CPUs"
+        f"{connection.pg_version}, {os.cpu_count()} CPUs, "
+        f"load average before: {os.getloadavg()[0]:.1f}"
     )
 
     # The lists were loaded with COPY, so they have no columnar files yet (a list stored
@@ -422,6 +423,7 @@ def main() -> None:
     cold = action - median(phases["read"]) + cold_read
     print(f"end to end with the lists' files absent (estimated): {cold:6.2f} s")
     print(f"ratio end to end / bare join alone (in memory): {action / bare_join:.1f}×")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

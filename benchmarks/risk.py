@@ -251,7 +251,10 @@ def main() -> None:
         generate(args.persons, args.persons)
         add_monitoring_inputs(args.persons)
         print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
-    print(f"{args.persons:,} persons, PostgreSQL {connection.pg_version}, {os.cpu_count()} CPUs")
+    print(
+        f"{args.persons:,} persons, PostgreSQL {connection.pg_version}, {os.cpu_count()} CPUs, "
+        f"load average before: {os.getloadavg()[0]:.1f}"
+    )
 
     def clear() -> None:
         with connection.cursor() as cursor:
@@ -312,6 +315,7 @@ def main() -> None:
     print(f"ratio end to end / bare read+join: {total / (bare_read + bare_join):.2f}×")
     compute = median(phases["read"]) + median(phases["screen"])
     print(f"ratio read+rules / bare read+join: {compute / (bare_read + bare_join):.2f}×")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,9 @@ class BulkInserter:
             )
             if auto:
                 fixed.append(model_field.get_db_prep_save(now, conn))
-            elif type(model_field).pre_save is not models.Field.pre_save:
+            elif type(model_field).pre_save is not models.Field.pre_save and not isinstance(
+                model_field, models.DateField
+            ):  # date fields override pre_save only for auto_now, handled above
                 self.computed.append(model_field)
                 continue
             else:
@@ -132,6 +134,25 @@ class BulkInserter:
                         copy.write_row(row + fixed)
             else:
                 cursor.executemany(self.sql, [row + fixed for row in rows])
+
+
+def insert_arrow(
+    model: type[models.Model], table: pa.Table, now: dt.datetime, chunk: int = 5000
+) -> int:
+    """Insert an Arrow table whose columns are named as ``model``'s database columns:
+    :func:`copy_arrow` on PostgreSQL (so the table must give every NOT NULL column),
+    :class:`BulkInserter` elsewhere (which fills the rest with defaults). Plain values
+    only, as for ``copy_arrow``. Returns the number of rows."""
+    if not table.num_rows:
+        return 0
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        copy_arrow(model._meta.db_table, table)
+        return table.num_rows
+    # get_field finds a foreign key by its column name ("person_id") as well.
+    inserter = BulkInserter(model, table.column_names, now)
+    for batch in table.to_batches(chunk):
+        inserter.insert(list(zip(*(column.to_pylist() for column in batch.columns), strict=True)))
+    return table.num_rows
 
 
 class PrimaryKeys:
