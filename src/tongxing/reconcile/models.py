@@ -102,13 +102,16 @@ class Finding(models.Model):
     )
     # The person's area when found: whose worklist it is on. No index of its own: the
     # (area, status, rule) index leads with it. Each index costs every reconciliation
-    # run one more entry per finding written (100,000 at a million persons).
+    # run one more entry per finding written (100,000 at a million persons), and each
+    # database foreign key one more check at commit: area and list are copied from rows
+    # the run has just read, and Django still applies PROTECT and SET_NULL on delete.
     area = models.ForeignKey(
         "areas.Area",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("area"),
         db_index=False,
+        db_constraint=False,
     )
     # Nothing looks findings up by list or by closer; a list or user deleted by hand
     # (neither is in the UI) scans the table once.
@@ -120,6 +123,7 @@ class Finding(models.Model):
         related_name="+",
         verbose_name=_("list"),
         db_index=False,
+        db_constraint=False,
     )
     evidence = models.JSONField(_("evidence"), default=dict)
     # Money paid for months after a death: what is to be recovered.
