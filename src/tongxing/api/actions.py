@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxing.accounts.models import User
+from tongxing.accounts.models import ACCOUNT_DEPARTMENT_CHOICES, User
 from tongxing.accounts.roles import Capability, Role
 from tongxing.api.errors import ApiRefused
 from tongxing.api.models import ApiToken, ApiTokenEvent, IdempotentResult, TokenEventKind
@@ -78,6 +78,19 @@ def create_token(
         errors["account"] = _("Choose an active partner department account.")
     elif spec is not None and not account.can(spec.capability):
         errors["account"] = _("This account may not be given this purpose.")
+    elif spec is not None and not account.department:
+        errors["account"] = _(
+            "This account's department is not recorded; record it before giving it a token."
+        )
+    elif spec is not None and not spec.allows(account.department):
+        errors["purpose"] = _(
+            "%(department)s may not hold this purpose; it is for: %(allowed)s."
+        ) % {
+            "department": account.get_department_display(),
+            "allowed": "; ".join(
+                str(label) for value, label in ACCOUNT_DEPARTMENT_CHOICES if spec.allows(value)
+            ),
+        }
     area = Area.objects.filter(code=area_code).first()
     if area is None:
         errors["area"] = _("No area has this code.")
@@ -169,8 +182,12 @@ def authenticate(raw: str, now: dt.datetime) -> ApiToken:
     if now >= token.expires_at:
         raise ApiRefused(401, "token_expired", _("The token has expired."))
     account = token.account
-    if not account.can(token.spec.capability) or not token.area_id.startswith(
-        account.area_id or "\0"
+    # Checked on every call, not only at issue: an account moved to another department,
+    # or another area, loses what it may no longer hold.
+    if (
+        not account.can(token.spec.capability)
+        or not token.spec.allows(account.department)
+        or not token.area_id.startswith(account.area_id or "\0")
     ):
         raise ApiRefused(
             401, "account_not_allowed", _("The token's department account may not do this.")

@@ -36,7 +36,14 @@ class TokenForm(forms.Form):
         self.fields["account"].queryset = User.objects.filter(
             prefix_q("area_id", actor.area_id), role=Role.DEPARTMENT, is_active=True
         ).order_by("username")
+        # The department decides which purposes the account may hold, so the officer sees it.
+        self.fields["account"].label_from_instance = _account_label
         self.fields["area"].initial = actor.area_id
+
+
+def _account_label(account: User) -> str:
+    department = account.get_department_display() or _("department not recorded")
+    return f"{account} ({department})"
 
 
 class RevokeForm(forms.Form):
