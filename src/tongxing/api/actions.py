@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from tongxing.accounts.models import ACCOUNT_DEPARTMENT_CHOICES, User
 from tongxing.accounts.roles import Capability, Role
 from tongxing.api.errors import ApiRefused
-from tongxing.api.models import ApiToken, ApiTokenEvent, IdempotentResult, TokenEventKind
+from tongxing.api.models import (
+    ApiCall,
+    ApiToken,
+    ApiTokenEvent,
+    IdempotentResult,
+    TokenEventKind,
+)
 from tongxing.api.purposes import PURPOSES, Operation
 from tongxing.areas.models import Area
 from tongxing.core import audit
@@ -35,6 +41,7 @@ from tongxing.registry.models import CertificateStatus, Person
 from tongxing.registry.queries import persons_for
 
 TOKEN_OBJECT = "api.token"
+CALL_OBJECT = "api.call"
 TOKEN_PREFIX = "txk_"
 DEMO_PREFIX = "txk_DEMO-ONLY"
 MAX_TOKEN_DAYS = 2 * 366
@@ -431,3 +438,48 @@ def check_certificate(token: ApiToken, id_number: str, today: dt.date) -> dict[s
         answer["category"] = certificate.category
         answer["grade"] = certificate.grade
     return answer
+
+
+# --- the call log's retention ------------------------------------------------------------
+
+
+def prune_api_calls(now: dt.datetime, *, batch_size: int = 5000) -> int:
+    """Delete the calls older than ``TONGXING_API_CALL_RETENTION_DAYS`` before ``now``, in
+    batches of ``batch_size`` (each its own transaction, so a long prune never holds a big
+    lock), and write one audit row with the count. Running it again deletes nothing more
+    and writes nothing: only a run that deleted calls leaves a row. If a run is stopped
+    part-way, the row still records what it deleted so far; the next run deletes the rest."""
+    days = settings.TONGXING_API_CALL_RETENTION_DAYS
+    if days < 1:
+        raise ValidationError(
+            {"TONGXING_API_CALL_RETENTION_DAYS": "Keep the calls for at least one day."}
+        )
+    cutoff = (now - dt.timedelta(days=days)).astimezone(dt.UTC)
+    old = ApiCall.objects.filter(at__lt=cutoff)
+    deleted = 0
+    try:
+        while True:
+            with transaction.atomic():
+                # Up to the batch's last id rather than id IN (…): one range, no list.
+                last = old.order_by("id").values_list("id", flat=True)[batch_size - 1 : batch_size]
+                last_id = last[0] if last else None
+                batch = old if last_id is None else old.filter(id__lte=last_id)
+                count, _per_model = batch.delete()
+            deleted += count
+            if last_id is None:
+                break
+    finally:
+        if deleted:
+            audit.record(
+                None,
+                AuditAction.DELETE,
+                object_type=CALL_OBJECT,
+                summary=f"API calls before {cutoff:%Y-%m-%d %H:%M} UTC deleted: {deleted}",
+                changes={
+                    "deleted": deleted,
+                    "before": cutoff,
+                    "retention_days": days,
+                },
+                source="prune_api_calls",
+            )
+    return deleted
