@@ -75,7 +75,7 @@ class Purpose:
 
 
 def _held_by(*departments: str) -> frozenset[str]:
-    # Plain values: an enum member hashes by its name, so it would not be found by value.
+    # Plain values, as the account stores them.
     return frozenset(str(department) for department in departments)
 
 
