@@ -361,6 +361,11 @@ def submit_list(
         codes = {e.code for errors in error.error_dict.values() for e in errors}
         text = "; ".join(m for messages in error.message_dict.values() for m in messages)
         if "duplicate_list" in codes:
+            # A concurrent call with the same key may have stored this very list first:
+            # then this one is its replay, not a conflict.
+            replay = _replay(token, key, digest)
+            if replay is not None:
+                return replay
             raise ApiRefused(409, "duplicate_list", text) from None
         raise ApiRefused(422, "invalid", text) from None
     except IntegrityError:
@@ -460,13 +465,15 @@ def prune_api_calls(now: dt.datetime, *, batch_size: int = 5000) -> int:
     try:
         while True:
             with transaction.atomic():
-                # Up to the batch's last id rather than id IN (…): one range, no list.
-                last = old.order_by("id").values_list("id", flat=True)[batch_size - 1 : batch_size]
-                last_id = last[0] if last else None
-                batch = old if last_id is None else old.filter(id__lte=last_id)
+                # A range on the indexed time up to the batch's last call, rather than
+                # id IN (…): the index walk stops there, and nothing is sorted or listed.
+                # Calls sharing that instant go in the same batch.
+                last = old.order_by("at").values_list("at", flat=True)[batch_size - 1 : batch_size]
+                last_at = last[0] if last else None
+                batch = old if last_at is None else old.filter(at__lte=last_at)
                 count, _per_model = batch.delete()
             deleted += count
-            if last_id is None:
+            if last_at is None:
                 break
     finally:
         if deleted:

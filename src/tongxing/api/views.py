@@ -157,10 +157,10 @@ def _call_rows(calls):
 @login_required
 def call_export(request: HttpRequest) -> HttpResponse:
     """The call log, as filtered on its page, as .xlsx or .csv."""
+    form, criteria, calls = _filtered_calls(request)
     file_format = request.GET.get("format")
     if file_format not in ("xlsx", "csv"):
         raise Http404
-    form, criteria, calls = _filtered_calls(request)
     if form.errors:
         return redirect(f"{reverse('api_clients:calls')}?{request.GET.urlencode()}")
     count = calls.count()
