@@ -2,7 +2,8 @@
 
 village: the worker of 东城街道第1社区; neighbour: the worker of the next community;
 township: 东城街道; county: 巴州区; other_county: 通江县; city: 巴中市;
-department, provider, auditor, citizen: roles without registry access (auditor reads the log).
+department (civil affairs' account), hospital (an outside body's account), provider, auditor,
+citizen: roles without registry access (auditor reads the log).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from django.core.management import call_command
 from django.utils import translation
 
 from tests import factories
+from tongxing.accounts.models import OUTSIDE_BODY
 from tongxing.accounts.roles import Role
 from tongxing.areas.models import Area
+from tongxing.reconcile.kinds import Department
 
 
 @pytest.fixture(scope="session")
@@ -22,14 +25,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_region", "sichuan-bazhong", verbosity=0)
 
 
-def cast_member(username: str, role: str, area_code: str | None):
+def cast_member(username: str, role: str, area_code: str | None, department: str = ""):
     """A user of the cast. A transactional test ends by emptying every table, the
     session's region pack included, and pytest-django runs tests that ask for the
     database only through ``request.getfixturevalue`` after those: so the pack is put
     back first if it is gone."""
     if not Area.objects.exists():
         call_command("load_region", "sichuan-bazhong", verbosity=0)
-    return factories.make_user(username, role, area_code)
+    return factories.make_user(username, role, area_code, department)
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +82,12 @@ def city(db):
 
 @pytest.fixture
 def department(db):
-    return cast_member("department", Role.DEPARTMENT, "5119")
+    return cast_member("department", Role.DEPARTMENT, "5119", Department.CIVIL_AFFAIRS)
+
+
+@pytest.fixture
+def hospital(db):
+    return cast_member("hospital", Role.DEPARTMENT, "5119", OUTSIDE_BODY)
 
 
 @pytest.fixture

@@ -18,9 +18,13 @@ NEXT_VILLAGE = "511902001002"  # 东城街道第2社区 (synthetic)
 OTHER_COUNTY_VILLAGE = "511921001001"  # 通江县 壁州街道第1社区 (synthetic)
 
 
-def make_user(username: str, role: str, area_code: str | None) -> User:
+def make_user(username: str, role: str, area_code: str | None, department: str = "") -> User:
     return User.objects.create_user(
-        username=username, password="test-pass-12345", role=role, area_id=area_code
+        username=username,
+        password="test-pass-12345",
+        role=role,
+        area_id=area_code,
+        department=department,
     )
 
 

@@ -230,6 +230,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # A running job that has not reported progress for this long is shown as interrupted
 # (its worker was killed or lost), and may be started again.
 TONGXING_JOB_STALE_SECONDS = envint("TONGXING_JOB_STALE_SECONDS", "120")
+# Department API calls (api.ApiCall) older than this many days are deleted by
+# `manage.py prune_api_calls`. How long to keep them is the operator's choice under PIPL and
+# their MLPS (等保) level; the log holds no payload, only who called what and how it ended.
+TONGXING_API_CALL_RETENTION_DAYS = envint("TONGXING_API_CALL_RETENTION_DAYS", "180")
 
 LOGGING = {
     "version": 1,

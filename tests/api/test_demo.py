@@ -20,7 +20,7 @@ from tongxing.api.models import ApiToken
 
 
 def test_the_demo_token_is_made_once_and_its_printed_call_works(
-    settings, city, department, village, api_client
+    settings, city, hospital, village, api_client
 ):
     settings.DEBUG = True
     holder = factories.make_person(village, certificate={"category": 1, "grade": 2})
@@ -34,7 +34,7 @@ def test_the_demo_token_is_made_once_and_its_printed_call_works(
     assert (token.purpose, token.area_id, token.account) == (
         "certificate.hospital_fee",
         "5119",
-        department,
+        hospital,
     )
     response = api_client(DEMO_TOKEN).post(
         "/api/v1/certificates/check", {"id_number": holder.id_number}

@@ -279,6 +279,9 @@ CASES = [
     *[Case(f"no-access-{role}", role, "/", 403) for role in ("department", "provider", "citizen")],
     Case("overview-auditor-redirect", "auditor", "/", lands_on="/audit/", needs_person=True),
     Case("audit-log", "auditor", "/audit/", needs_person=True),
+    # The API call log with its filters, empty (tests/browser/test_api_pages.py checks it
+    # with calls and with a refused filter).
+    Case("api-call-log", "city", "/api-clients/calls/"),
     Case("search-form", "county", "/persons/", needs_person=True),
     Case("search-results", "county", "/persons/?q=%E5%BC%A0&status=active", needs_person=True),
     Case("search-no-results", "county", "/persons/?q=%E7%8E%8B%E4%BA%94", needs_person=True),

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from tongxing.accounts.models import User
+from tongxing.accounts.models import OUTSIDE_BODY, User
 from tongxing.accounts.roles import Role
+from tongxing.reconcile.kinds import Department
 
 DEMO_PASSWORD = "tongxing-demo-2026"
 
@@ -22,6 +23,7 @@ class DemoAccount:
     role: str
     area_code: str | None
     display_name: str
+    department: str = ""  # for partner-department accounts (api/purposes.py)
 
 
 DEMO_ACCOUNTS = (
@@ -34,7 +36,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("county_reviewer", Role.COUNTY_OFFICER, "511902", "孙科长（巴州区残联，复核）"),
     DemoAccount("city", Role.CITY_OFFICER, "5119", "刘处长（巴中市残联）"),
     DemoAccount("city_finance", Role.CITY_OFFICER, "5119", "吴处长（巴中市残联，财务）"),
-    DemoAccount("department", Role.DEPARTMENT, "5119", "民政局数据专员"),
+    DemoAccount("department", Role.DEPARTMENT, "5119", "民政局数据专员", Department.CIVIL_AFFAIRS),
+    # The hospital checks certificates for its fee waiver (the demo API token, api/demo.py).
+    DemoAccount("hospital", Role.DEPARTMENT, "5119", "市人民医院收费处", OUTSIDE_BODY),
     DemoAccount("provider", Role.PROVIDER, "511902", "巴州区康复中心"),
     DemoAccount("auditor", Role.AUDITOR, "5119", "审计员"),
     DemoAccount("citizen", Role.CITIZEN, None, "张群众"),
@@ -54,6 +58,7 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> list[User]:
                 "role": spec.role,
                 "area_id": spec.area_code,
                 "display_name": spec.display_name,
+                "department": spec.department,
                 "is_active": True,
             },
         )

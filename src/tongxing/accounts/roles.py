@@ -52,6 +52,7 @@ class Capability(enum.Enum):
     VIEW_WORKLIST = "view_worklist"  # the findings of the reconciliation in the area
     RESOLVE_FINDINGS = "resolve_findings"  # close a finding as fixed or not applicable
     MANAGE_API_TOKENS = "manage_api_tokens"  # create and revoke department API tokens
+    VIEW_API_CALLS = "view_api_calls"  # the department API call log, filtered and exported
     SUBMIT_LISTS_BY_API = "submit_lists_by_api"  # a department sends its lists to the API
     READ_FINDINGS_BY_API = "read_findings_by_api"  # a department reads findings it acts on
     CHECK_CERTIFICATES = "check_certificates"  # is a certificate valid, for a stated purpose
@@ -235,6 +236,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_RISK_MONITORING,
             Capability.RUN_RISK_SCREENING,
             Capability.MANAGE_API_TOKENS,
+            # The officers who issue tokens follow how they are used.
+            Capability.VIEW_API_CALLS,
             Capability.VIEW_SERVICE_RATINGS,
         }
     ),
@@ -259,7 +262,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.RECORD_SERVICE_DELIVERY,
         }
     ),
-    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL}),
+    Role.AUDITOR: frozenset(
+        {Capability.VIEW_AUDIT, Capability.VIEW_PAYROLL, Capability.VIEW_API_CALLS}
+    ),
     Role.CITIZEN: frozenset({Capability.USE_PORTAL}),
 }
 

@@ -19,10 +19,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxing.accounts.models import User
+from tongxing.accounts.models import ACCOUNT_DEPARTMENT_CHOICES, User
 from tongxing.accounts.roles import Capability, Role
 from tongxing.api.errors import ApiRefused
-from tongxing.api.models import ApiToken, ApiTokenEvent, IdempotentResult, TokenEventKind
+from tongxing.api.models import (
+    ApiCall,
+    ApiToken,
+    ApiTokenEvent,
+    IdempotentResult,
+    TokenEventKind,
+)
 from tongxing.api.purposes import PURPOSES, Operation
 from tongxing.areas.models import Area
 from tongxing.core import audit
@@ -35,6 +41,7 @@ from tongxing.registry.models import CertificateStatus, Person
 from tongxing.registry.queries import persons_for
 
 TOKEN_OBJECT = "api.token"
+CALL_OBJECT = "api.call"
 TOKEN_PREFIX = "txk_"
 DEMO_PREFIX = "txk_DEMO-ONLY"
 MAX_TOKEN_DAYS = 2 * 366
@@ -78,6 +85,19 @@ def create_token(
         errors["account"] = _("Choose an active partner department account.")
     elif spec is not None and not account.can(spec.capability):
         errors["account"] = _("This account may not be given this purpose.")
+    elif spec is not None and not account.department:
+        errors["account"] = _(
+            "This account's department is not recorded; record it before giving it a token."
+        )
+    elif spec is not None and not spec.allows(account.department):
+        errors["purpose"] = _(
+            "%(department)s may not hold this purpose; it is for: %(allowed)s."
+        ) % {
+            "department": account.get_department_display(),
+            "allowed": "; ".join(
+                str(label) for value, label in ACCOUNT_DEPARTMENT_CHOICES if spec.allows(value)
+            ),
+        }
     area = Area.objects.filter(code=area_code).first()
     if area is None:
         errors["area"] = _("No area has this code.")
@@ -169,8 +189,12 @@ def authenticate(raw: str, now: dt.datetime) -> ApiToken:
     if now >= token.expires_at:
         raise ApiRefused(401, "token_expired", _("The token has expired."))
     account = token.account
-    if not account.can(token.spec.capability) or not token.area_id.startswith(
-        account.area_id or "\0"
+    # Checked on every call, not only at issue: an account moved to another department,
+    # or another area, loses what it may no longer hold.
+    if (
+        not account.can(token.spec.capability)
+        or not token.spec.allows(account.department)
+        or not token.area_id.startswith(account.area_id or "\0")
     ):
         raise ApiRefused(
             401, "account_not_allowed", _("The token's department account may not do this.")
@@ -337,6 +361,11 @@ def submit_list(
         codes = {e.code for errors in error.error_dict.values() for e in errors}
         text = "; ".join(m for messages in error.message_dict.values() for m in messages)
         if "duplicate_list" in codes:
+            # A concurrent call with the same key may have stored this very list first:
+            # then this one is its replay, not a conflict.
+            replay = _replay(token, key, digest)
+            if replay is not None:
+                return replay
             raise ApiRefused(409, "duplicate_list", text) from None
         raise ApiRefused(422, "invalid", text) from None
     except IntegrityError:
@@ -414,3 +443,50 @@ def check_certificate(token: ApiToken, id_number: str, today: dt.date) -> dict[s
         answer["category"] = certificate.category
         answer["grade"] = certificate.grade
     return answer
+
+
+# --- the call log's retention ------------------------------------------------------------
+
+
+def prune_api_calls(now: dt.datetime, *, batch_size: int = 5000) -> int:
+    """Delete the calls older than ``TONGXING_API_CALL_RETENTION_DAYS`` before ``now``, in
+    batches of ``batch_size`` (each its own transaction, so a long prune never holds a big
+    lock), and write one audit row with the count. Running it again deletes nothing more
+    and writes nothing: only a run that deleted calls leaves a row. If a run is stopped
+    part-way, the row still records what it deleted so far; the next run deletes the rest."""
+    days = settings.TONGXING_API_CALL_RETENTION_DAYS
+    if days < 1:
+        raise ValidationError(
+            {"TONGXING_API_CALL_RETENTION_DAYS": "Keep the calls for at least one day."}
+        )
+    cutoff = (now - dt.timedelta(days=days)).astimezone(dt.UTC)
+    old = ApiCall.objects.filter(at__lt=cutoff)
+    deleted = 0
+    try:
+        while True:
+            with transaction.atomic():
+                # A range on the indexed time up to the batch's last call, rather than
+                # id IN (…): the index walk stops there, and nothing is sorted or listed.
+                # Calls sharing that instant go in the same batch.
+                last = old.order_by("at").values_list("at", flat=True)[batch_size - 1 : batch_size]
+                last_at = last[0] if last else None
+                batch = old if last_at is None else old.filter(at__lte=last_at)
+                count, _per_model = batch.delete()
+            deleted += count
+            if last_at is None:
+                break
+    finally:
+        if deleted:
+            audit.record(
+                None,
+                AuditAction.DELETE,
+                object_type=CALL_OBJECT,
+                summary=f"API calls before {cutoff:%Y-%m-%d %H:%M} UTC deleted: {deleted}",
+                changes={
+                    "deleted": deleted,
+                    "before": cutoff,
+                    "retention_days": days,
+                },
+                source="prune_api_calls",
+            )
+    return deleted

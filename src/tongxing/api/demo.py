@@ -22,7 +22,7 @@ DEMO_PURPOSE = "certificate.hospital_fee"
 
 
 def ensure_demo_token() -> tuple[ApiToken, bool]:
-    """The demo token, created by the demo city officer for the demo department account
+    """The demo token, created by the demo city officer for the demo hospital's account
     if it is not there yet; ``True`` when it was created now."""
     existing = ApiToken.objects.filter(key_hash=actions.hash_token(DEMO_TOKEN)).first()
     if existing is not None:
@@ -32,7 +32,7 @@ def ensure_demo_token() -> tuple[ApiToken, bool]:
     token, _raw = actions.create_token(
         city,
         name="演示：市人民医院减免核验（DEMO ONLY）",
-        account=User.objects.get(username="department"),
+        account=User.objects.get(username="hospital"),
         purpose=DEMO_PURPOSE,
         area_code=city.area_id,
         expires_on=today + dt.timedelta(days=365),

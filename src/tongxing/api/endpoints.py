@@ -29,7 +29,7 @@ from tongxing.api.errors import (
     json_response,
     refusal_response,
 )
-from tongxing.api.models import ApiCall, ApiToken
+from tongxing.api.models import ApiCall, ApiToken, Endpoint
 from tongxing.core.masking import mask_id_number
 from tongxing.reconcile.kinds import KINDS
 
@@ -298,7 +298,7 @@ REFUSALS = {401: Refusal, 403: Refusal, 413: Refusal, 422: Refusal, 429: Refusal
 @api.post(
     "/v1/lists",
     response={201: ListOut, 400: Refusal, 409: Refusal, **REFUSALS},
-    url_name="submit_list",
+    url_name=Endpoint.SUBMIT_LIST,
     summary="Submit a department list",
 )
 def submit_list(
@@ -337,7 +337,7 @@ def submit_list(
 @api.post(
     "/v1/certificates/check",
     response={200: CertificateOut, 400: Refusal, **REFUSALS},
-    url_name="check_certificate",
+    url_name=Endpoint.CHECK_CERTIFICATE,
     summary="Check a disability certificate",
     exclude_none=True,  # what the purpose does not show is absent, not null
 )
@@ -354,7 +354,7 @@ def check_certificate(request: HttpRequest, payload: CertificateQuery) -> Any:
 @api.get(
     "/v1/findings",
     response={200: FindingsOut, **REFUSALS},
-    url_name="read_findings",
+    url_name=Endpoint.READ_FINDINGS,
     summary="Read findings for the token's purpose",
 )
 def read_findings(

@@ -81,6 +81,14 @@ class ApiTokenEvent(models.Model):
         return f"{self.token_id} {self.kind}"
 
 
+class Endpoint(models.TextChoices):
+    """The API's operations, by the url_name each call is logged under."""
+
+    SUBMIT_LIST = "submit_list", _("Submit a list")
+    CHECK_CERTIFICATE = "check_certificate", _("Check a certificate")
+    READ_FINDINGS = "read_findings", _("Read findings")
+
+
 class ApiCall(models.Model):
     """One row per API call, refused ones included: who (token), why (purpose), what
     (endpoint), and how it ended. Never the payload: no ID numbers, no names."""

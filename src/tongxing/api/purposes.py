@@ -9,6 +9,23 @@ The certificate-check purposes are examples of what a city grants: a bus company
 only to know that a rider holds a valid certificate; a hospital's fee waiver may depend
 on the category and grade (an assumption about local practice, not a sourced rule), so
 that purpose shows them. Neither ever returns names or full numbers.
+
+Each purpose also names the departments whose accounts may hold it (the account's
+``department``, accounts/models.py), so civil affairs cannot be given a police list:
+
+- a list purpose: only the department that sends that kind of list (``reconcile.kinds``);
+- findings: the departments that act on them. Deaths: civil affairs and public security,
+  the two that report deaths (civil affairs also stops its own payments). 低保/特困: civil
+  affairs, which runs them. Pension enrolment: human resources and social security (人社).
+  School enrolment: education;
+- a certificate check that answers only "valid or not" (free bus rides): any department
+  and any outside body (a bus company), since the answer reveals nothing but validity;
+- the hospital fee-waiver check, which shows category and grade: health (卫健, over the
+  hospitals), medical insurance (医保, which runs medical assistance since the 2018
+  reform) and outside bodies (the hospital itself). Other departments have no fee to waive.
+
+The department lists are a judgement about Bazhong's practice, not a sourced rule; a city
+that assigns the work differently changes them here.
 """
 
 from __future__ import annotations
@@ -19,8 +36,9 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from tongxing.accounts.models import ACCOUNT_DEPARTMENT_CHOICES, OUTSIDE_BODY
 from tongxing.accounts.roles import Capability
-from tongxing.reconcile.kinds import KINDS
+from tongxing.reconcile.kinds import KINDS, Department
 from tongxing.reconcile.models import Rule
 
 
@@ -45,15 +63,34 @@ class Purpose:
     kinds: tuple[str, ...] = ()  # lists it may submit
     rules: tuple[str, ...] = ()  # findings it may read
     shows_category_grade: bool = False
+    # The account departments (accounts.models.ACCOUNT_DEPARTMENT_CHOICES) that may hold it.
+    departments: frozenset[str] = frozenset()
 
     @property
     def capability(self) -> Capability:
         return CAPABILITY[self.operation]
 
+    def allows(self, department: str) -> bool:
+        return department in self.departments
+
+
+def _held_by(*departments: str) -> frozenset[str]:
+    # Plain values, as the account stores them.
+    return frozenset(str(department) for department in departments)
+
+
+ANY_DEPARTMENT = _held_by(*(value for value, _label in ACCOUNT_DEPARTMENT_CHOICES))
+
 
 def _purposes() -> list[Purpose]:
     found = [
-        Purpose(f"list.{kind.key}", Operation.SUBMIT_LIST, kind.label, kinds=(kind.key,))
+        Purpose(
+            f"list.{kind.key}",
+            Operation.SUBMIT_LIST,
+            kind.label,
+            kinds=(kind.key,),
+            departments=_held_by(kind.department),
+        )
         for kind in KINDS.values()
     ]
     found += [
@@ -62,6 +99,7 @@ def _purposes() -> list[Purpose]:
             Operation.READ_FINDINGS,
             _("Findings about deaths (deceased still paid or alive in the registry)"),
             rules=(Rule.DECEASED_PAID, Rule.DECEASED_ALIVE),
+            departments=_held_by(Department.CIVIL_AFFAIRS, Department.PUBLIC_SECURITY),
         ),
         Purpose(
             "findings.assistance",
@@ -72,29 +110,34 @@ def _purposes() -> list[Purpose]:
                 Rule.ASSISTANCE_NOT_LISTED,
                 Rule.ASSISTANCE_NO_SUBSIDY,
             ),
+            departments=_held_by(Department.CIVIL_AFFAIRS),
         ),
         Purpose(
             "findings.pension",
             Operation.READ_FINDINGS,
             _("Findings about pension insurance enrolment"),
             rules=(Rule.SEVERE_NO_PENSION,),
+            departments=_held_by(Department.HUMAN_RESOURCES),
         ),
         Purpose(
             "findings.school",
             Operation.READ_FINDINGS,
             _("Findings about school enrolment"),
             rules=(Rule.CHILD_NOT_ENROLLED,),
+            departments=_held_by(Department.EDUCATION),
         ),
         Purpose(
             "certificate.bus_ride",
             Operation.CHECK_CERTIFICATE,
             _("Certificate check for free bus rides (valid or not)"),
+            departments=ANY_DEPARTMENT,
         ),
         Purpose(
             "certificate.hospital_fee",
             Operation.CHECK_CERTIFICATE,
             _("Certificate check for a hospital fee waiver (valid, category and grade)"),
             shows_category_grade=True,
+            departments=_held_by(Department.HEALTH, Department.MEDICAL_INSURANCE, OUTSIDE_BODY),
         ),
     ]
     return found

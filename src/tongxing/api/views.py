@@ -1,4 +1,5 @@
-"""The page where a city officer creates and revokes department API tokens."""
+"""The page where a city officer creates and revokes department API tokens, and the call
+log that auditors and city officers read and export."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from tongxing.api import actions
+from tongxing.accounts.roles import Capability
+from tongxing.api import actions, queries
 from tongxing.api.endpoints import api
-from tongxing.api.forms import RevokeForm, TokenForm
+from tongxing.api.forms import CallFilterForm, RevokeForm, TokenForm
 from tongxing.api.models import ApiToken
+from tongxing.api.purposes import PURPOSES
+from tongxing.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_file
+from tongxing.core.pagination import CappedPaginator
 from tongxing.core.scoping import prefix_q
 from tongxing.registry.forms import apply_errors
 
@@ -89,5 +94,105 @@ def token_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "usable": token.usable_at(timezone.now()),
             "events": token.events.select_related("actor"),
             "calls": token.calls.all()[:50],
+            "summary": queries.call_summary(token),
+            "may_read_log": request.user.can(Capability.VIEW_API_CALLS),
         },
+    )
+
+
+def _filtered_calls(request: HttpRequest):
+    """The reader's calls as the filter form narrows them; none while the form has errors
+    (an unknown or out-of-area token is an error, never "all")."""
+    calls = queries.calls_for(request.user)
+    form = CallFilterForm(request.GET or None, actor=request.user)
+    if not form.is_bound:
+        return form, {}, calls
+    if not form.is_valid():
+        return form, {}, calls.none()
+    return form, form.cleaned_data, queries.filter_calls(calls, form.cleaned_data)
+
+
+@login_required
+def call_log(request: HttpRequest) -> HttpResponse:
+    form, criteria, calls = _filtered_calls(request)
+    page = CappedPaginator(calls.select_related("token", "token__account"), 50).get_page(
+        request.GET.get("page")
+    )
+    queries.log_calls_read(
+        request.user,
+        criteria,
+        summary=f"API call log read: page {page.number}, {len(page.object_list)} calls",
+        page=page.number,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "api/calls.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def _call_rows(calls):
+    for call in calls.select_related("token", "token__account").iterator(chunk_size=2000):
+        token = call.token
+        spec = PURPOSES.get(call.purpose)
+        yield (
+            timezone.localtime(call.at).replace(microsecond=0),
+            token.name if token else _("unknown token"),
+            # Only the token's first characters, as on every page: never the token itself.
+            f"{token.prefix}…" if token else "",
+            token.account.username if token else "",
+            token.account.get_department_display() if token else "",
+            str(spec.label) if spec else call.purpose,
+            call.endpoint,
+            call.method,
+            call.status,
+            call.outcome,
+            call.duration_ms,
+        )
+
+
+@login_required
+def call_export(request: HttpRequest) -> HttpResponse:
+    """The call log, as filtered on its page, as .xlsx or .csv."""
+    form, criteria, calls = _filtered_calls(request)
+    file_format = request.GET.get("format")
+    if file_format not in ("xlsx", "csv"):
+        raise Http404
+    if form.errors:
+        return redirect(f"{reverse('api_clients:calls')}?{request.GET.urlencode()}")
+    count = calls.count()
+    queries.log_calls_read(
+        request.user,
+        criteria,
+        summary=f"API call log {file_format}: {count} calls",
+        export=file_format,
+        rows=count,
+    )
+    header = [
+        _("Time"),
+        _("Client"),
+        _("Token begins"),
+        _("Department account"),
+        _("Department"),
+        _("Purpose"),
+        _("Endpoint"),
+        _("Method"),
+        _("Answer"),
+        _("Outcome"),
+        _("Duration (ms)"),
+    ]
+    rows = _call_rows(calls)
+    stamp = timezone.localdate().isoformat()
+    if file_format == "csv":
+        response = StreamingHttpResponse(csv_chunks(header, rows), content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="api-calls-{stamp}.csv"'
+        return response
+    return FileResponse(
+        xlsx_file(header, rows, sheet=_("API calls")),
+        as_attachment=True,
+        filename=f"api-calls-{stamp}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
     )

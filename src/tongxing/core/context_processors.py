@@ -44,6 +44,7 @@ def capabilities(request: HttpRequest) -> dict[str, Any]:
         "can_view_rehab": signed_in and user.can(Capability.VIEW_REHAB),
         "can_view_service_ratings": signed_in and user.can(Capability.VIEW_SERVICE_RATINGS),
         "can_manage_api_tokens": signed_in and user.can(Capability.MANAGE_API_TOKENS),
+        "can_view_api_calls": signed_in and user.can(Capability.VIEW_API_CALLS),
         "can_view_indicators": signed_in and user.can(Capability.VIEW_INDICATORS),
         "can_view_risk_monitoring": signed_in and user.can(Capability.VIEW_RISK_MONITORING),
     }
