@@ -193,7 +193,9 @@ def run_once(backend: str, rows: int, file_format: str) -> dict[str, float]:
     database = None
     try:
         if backend == "postgresql":
-            database = f"tongxing_bench_{os.getpid()}_{secrets.token_hex(4)}"
+            # Engineers sharing a server each keep to a name prefix of their own.
+            prefix = os.environ.get("TONGXING_BENCH_DB_PREFIX", "tongxing_bench")
+            database = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
             _pg_admin(f'CREATE DATABASE "{database}"')
             env["DATABASE_URL"] = f"{PG_SERVER}/{database}"
         result = subprocess.run(

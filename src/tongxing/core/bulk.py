@@ -7,10 +7,12 @@ still converted by its model field (encryption, blind indexes, dates, JSON).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -32,6 +34,24 @@ _PLAIN_FIELDS = (
     models.ForeignKey,
     models.OneToOneField,
 )
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: for building and writing rows by the hundred
+    thousand, which are long-lived and acyclic, so the collector finds nothing to free but
+    rescans them over and over. Measured on a 20,000-row registry import, it spent a fifth
+    of the check and a quarter of the apply collecting. Cycles made meanwhile are freed by
+    the first collection after the block.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Row:
