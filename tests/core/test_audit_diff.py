@@ -3,8 +3,11 @@
 import datetime as dt
 import gc
 
+import pytest
+
 from tongxing.core import audit
 from tongxing.core.bulk import gc_paused
+from tongxing.core.models import AuditAction, AuditEvent
 from tongxing.registry.models import Category, CertificateStatus
 
 
@@ -65,3 +68,19 @@ def test_the_collector_runs_again_when_the_block_raises():
     except RuntimeError:
         pass
     assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_a_batch_with_shared_and_distinct_timestamps_reads_back_exactly_and_verifies():
+    first = dt.datetime(2026, 3, 1, 8, 30, 0, 123456, tzinfo=dt.UTC)
+    second = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    times = [first, first, second, first, None]
+    events = [
+        audit.build_event(None, AuditAction.VIEW, object_type="test", object_id=i, at=at)
+        for i, at in enumerate(times)
+    ]
+    audit.record_many(events)
+    stored = list(AuditEvent.objects.filter(object_type="test").order_by("id"))
+    assert [e.at for e in stored[:4]] == [first, first, second, first]
+    assert stored[4].at == events[4].at
+    assert audit.verify_chain() == (5, None)

@@ -10,6 +10,7 @@ a row without :func:`verify_chain` noticing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -86,10 +87,15 @@ def _chain_key() -> bytes:
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=64)
+def _utc_text(at: dt.datetime) -> str:
+    """Cached: a bulk batch's rows share one timestamp (equal instants, equal text)."""
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
 def _canonical(values: dict[str, Any], prev_hash: str) -> bytes:
-    at = values["at"]
     body = {name: values[name] for name in CHAINED_FIELDS}
-    body["at"] = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    body["at"] = _utc_text(values["at"])
     body["prev"] = prev_hash
     return _CANONICAL.encode(body).encode()
 
