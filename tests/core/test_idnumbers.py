@@ -118,3 +118,25 @@ def test_masks_keep_the_first_six_and_last_four_and_the_certificate_digits():
     assert mask_certificate_number("11010519491231002X43B1") == "110105********002X43B1"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_id_number("") == ""
+
+
+def test_the_check_character_refuses_a_number_that_is_not_17_digits():
+    with pytest.raises(ValueError):
+        check_character("1101051949123100")
+    with pytest.raises(ValueError):
+        check_character("110105194912310X2")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (" 1101 0519\t4912\n31002x\u3000", "11010519491231002X"),
+        ("\u00a011010519491231002X\u2003", "11010519491231002X"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalising_drops_every_kind_of_space_and_upper_cases(value, expected):
+    from tongxing.core.idnumbers import normalise_id_number
+
+    assert normalise_id_number(value) == expected

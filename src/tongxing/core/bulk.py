@@ -7,10 +7,12 @@ still converted by its model field (encryption, blind indexes, dates, JSON).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -32,6 +34,27 @@ _PLAIN_FIELDS = (
     models.ForeignKey,
     models.OneToOneField,
 )
+
+
+_UNSET = object()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: for building and writing rows by the hundred
+    thousand, which are long-lived and acyclic, so the collector finds nothing to free but
+    rescans them over and over. Measured on a 20,000-row registry import, it spent a fifth
+    of the check and a quarter of the apply collecting. Cycles made meanwhile are freed by
+    the first collection after the block.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Row:
@@ -103,10 +126,30 @@ class BulkInserter:
         self.copy_sql = f"COPY {target} FROM STDIN" if conn.vendor == "postgresql" else ""
 
     def _converter(self, model_field: models.Field) -> Callable[[Any], Any]:
-        if type(model_field) is models.DateField:
+        kind = type(model_field)
+        if kind is models.DateField:
             # What DateField.get_db_prep_save does for a date or None, minus two calls.
             return self.connection.ops.adapt_datefield_value
-        return functools.partial(model_field.get_db_prep_save, connection=self.connection)
+        if (
+            kind.get_db_prep_save is models.Field.get_db_prep_save
+            and kind.get_db_prep_value is models.Field.get_db_prep_value
+        ):
+            # Field's own two methods only call get_prep_value for a plain value (rows here
+            # hold no SQL expressions): an encrypted field's seven values per imported
+            # person skip two calls each.
+            return model_field.get_prep_value
+        convert = functools.partial(model_field.get_db_prep_save, connection=self.connection)
+        if kind is models.DateTimeField:
+            # Rows written together mostly share one timestamp (an audit batch's ``at``).
+            last: list[Any] = [_UNSET, None]
+
+            def convert_datetime(value: Any) -> Any:
+                if value is not last[0]:
+                    last[0], last[1] = value, convert(value)
+                return last[1]
+
+            return convert_datetime
+        return convert
 
     def _convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.core import audit
-from tongxing.core.bulk import BulkInserter
+from tongxing.core.bulk import BulkInserter, gc_paused
 from tongxing.core.models import AuditAction
 from tongxing.exchange.models import ApplyMode, ImportBatch, ImportProblem, ImportState
 from tongxing.exchange.reading import FileRejected, read_sheet
@@ -105,7 +105,8 @@ def check_file(actor: User, batch: ImportBatch, progress: Progress | None = None
         outcome.problems.append(file_problem(rejected.code, rejected.message))
         return outcome
     batch.file_format, batch.encoding = sheet.file_format, sheet.encoding
-    return validate_sheet(sheet, actor, timezone.localdate(), progress)
+    with gc_paused():
+        return validate_sheet(sheet, actor, timezone.localdate(), progress)
 
 
 def _save_report(batch: ImportBatch, outcome: Outcome) -> None:
@@ -191,7 +192,7 @@ def apply_import(
     total = len(outcome.new) + len(outcome.changes)
     progress(0, total, _("Writing to the registry"))
     try:
-        with transaction.atomic():
+        with gc_paused(), transaction.atomic():
             created, updated = registry_actions.import_persons(
                 actor, outcome.new, outcome.changes, source=batch.source
             )
