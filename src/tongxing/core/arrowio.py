@@ -10,8 +10,11 @@ caller's schema, and a test checks they agree.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +22,8 @@ import pyarrow.compute as pc
 from django.db import connection
 
 FETCH_BATCH = 100_000
+# Connections one fetch_arrow_many opens at once.
+MAX_CONNECTIONS = 6
 _PLACEHOLDER = re.compile(r"%s")
 
 
@@ -58,7 +63,16 @@ def _conform(array: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
     return array.cast(kind)
 
 
-def _adbc_connection() -> Any | None:
+@dataclass(frozen=True)
+class _Adbc:
+    connect: Callable[[], Any]
+    # PostgreSQL numbers its parameters ($1, $2, ...); SQLite takes "?".
+    numbered: bool
+
+
+def _adbc_target() -> _Adbc | None:
+    """How to open an ADBC connection to Django's database, read on the calling thread
+    (Django's connection is per thread); None when there is no ADBC way in."""
     settings = connection.settings_dict
     if connection.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi
@@ -68,26 +82,12 @@ def _adbc_connection() -> Any | None:
         auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
         host = settings.get("HOST") or "localhost"
         port = settings.get("PORT") or 5432
-        return adbc_driver_postgresql.dbapi.connect(
-            f"postgresql://{auth}{host}:{port}/{settings['NAME']}"
-        )
+        uri = f"postgresql://{auth}{host}:{port}/{settings['NAME']}"
+        return _Adbc(functools.partial(adbc_driver_postgresql.dbapi.connect, uri), numbered=True)
     name = str(settings.get("NAME") or "")
     if connection.vendor == "sqlite" and name and "memory" not in name:
         import adbc_driver_sqlite.dbapi
 
-        return adbc_driver_sqlite.dbapi.connect(name)
-    return None
-
-
-def _through_adbc(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table | None:
-    adbc = _adbc_connection()
-    if adbc is None:
-        return None
-    if connection.vendor == "postgresql":
-        counter = iter(range(1, len(params) + 1))
-        sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
-    else:
-        sql = _PLACEHOLDER.sub("?", sql)
         # The ADBC driver brings its own copy of SQLite, which does not see the pages this
         # process's Django connection committed to the write-ahead log: without moving them
         # into the database file first, a page showed the state before its own process's
@@ -96,6 +96,22 @@ def _through_adbc(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Tabl
         if connection.connection is not None:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return _Adbc(functools.partial(adbc_driver_sqlite.dbapi.connect, name), numbered=False)
+    return None
+
+
+def _adbc_connection() -> Any | None:
+    target = _adbc_target()
+    return target.connect() if target is not None else None
+
+
+def _through_adbc(target: _Adbc, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    if target.numbered:
+        counter = iter(range(1, len(params) + 1))
+        sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+    else:
+        sql = _PLACEHOLDER.sub("?", sql)
+    adbc = target.connect()
     try:
         with adbc.cursor() as cursor:
             cursor.execute(sql, list(params))
@@ -109,8 +125,25 @@ def _through_adbc(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Tabl
 
 def fetch_arrow(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
     """Run ``sql`` and return its rows as a table of ``schema`` (columns in select order)."""
-    if not connection.in_atomic_block:
-        table = _through_adbc(sql, params, schema)
-        if table is not None:
-            return table
-    return _through_django(sql, params, schema)
+    return fetch_arrow_many({"": (sql, params, schema)})[""]
+
+
+Query = tuple[str, Sequence[Any], pa.Schema]
+
+
+def fetch_arrow_many(queries: Mapping[str, Query]) -> dict[str, pa.Table]:
+    """Several independent queries, by name, as :func:`fetch_arrow` runs each.
+
+    Through ADBC they run at once, each on its own connection: the driver waits for the
+    server and decodes without holding the GIL, so the database works on one query while
+    this process decodes another (measured at 200,000 persons: the payroll's six input
+    queries in about half the time of one after another). Inside a transaction they run
+    one after another on Django's connection, which alone sees its uncommitted rows."""
+    target = None if connection.in_atomic_block else _adbc_target()
+    if target is None:
+        return {name: _through_django(*query) for name, query in queries.items()}
+    if len(queries) == 1:
+        return {name: _through_adbc(target, *query) for name, query in queries.items()}
+    with ThreadPoolExecutor(max_workers=min(len(queries), MAX_CONNECTIONS)) as pool:
+        futures = {name: pool.submit(_through_adbc, target, *q) for name, q in queries.items()}
+        return {name: future.result() for name, future in futures.items()}
