@@ -108,23 +108,36 @@ def _decide_on(f: ir.Table, benefit: Benefit, p: Params) -> ir.Table:
     )
 
 
-# Paid before not paid, eligible before not, the higher amount, else the first day; one
-# number per decision so a hash aggregate (arg_max) picks, with no sort.
+# Paid before not paid, eligible before not, the higher amount; one number per decision.
 _PAID, _ELIGIBLE, _AMOUNT_LIMIT = 2**61, 2**60, 2**40
 
 
-def _better_of_two_days(decided: ir.Table) -> ir.Table:
-    """Per person, benefit and month, the better of the first- and last-day decisions."""
-    score = (
+def _score(decided: ir.Table) -> ir.IntegerValue:
+    # A decision that could not be scored (no amount) ranks below every other.
+    return (
         decided.paid.cast("int64") * _PAID
         + decided.eligible.cast("int64") * _ELIGIBLE
-        + decided.amount_fen.clip(lower=0, upper=_AMOUNT_LIMIT - 1) * 2
-        + ibis.ifelse(decided.day == decided.month, 1, 0)
-    )
-    scored = decided.mutate(_score=score)
-    keys = ["person_id", "benefit", "month"]
-    return scored.group_by(keys).aggregate(
-        **{name: scored[name].argmax(scored._score) for name in DECISION.names if name not in keys}
+        + decided.amount_fen.clip(lower=0, upper=_AMOUNT_LIMIT - 1)
+    ).fill_null(-1)
+
+
+def _better_of_two_days(first: ir.Table, last: ir.Table) -> ir.Table:
+    """Per person, the better of the first- and last-day decisions of one benefit and
+    month; on a tie the first day's.
+
+    Every person has a row on both days, so the two sides are joined on the person alone
+    and each column picked by one comparison: measured at 200,000 persons this is several
+    times faster, and holds far less memory, than grouping the union of both days by
+    person, benefit and month and taking nine arg_max aggregates."""
+    both = first.mutate(_score=_score(first)).join(last.mutate(_score=_score(last)), "person_id")
+    take_last = both._score_right > both._score
+    return both.select(
+        person_id=both.person_id,
+        **{
+            name: ibis.ifelse(take_last, both[f"{name}_right"], both[name])
+            for name in DECISION.names
+            if name != "person_id"
+        },
     )
 
 
@@ -161,17 +174,19 @@ def evaluate(
     evaluation = Evaluation(months=months, decisions=DECISION.empty_table(), facts=facts)
     parts: list[ir.Table] = []
     for month in months:
-        of_month = f.filter(f.month == month)
+        first, last = (f.filter(f.day == day) for day in month_bounds(month))
         p = Params(parameters, month)
         for benefit in benefits:
             try:
-                parts.append(_decide_on(of_month, benefit, p))
+                parts.append(
+                    _better_of_two_days(_decide_on(first, benefit, p), _decide_on(last, benefit, p))
+                )
             except ParameterLookupError as error:
                 evaluation.not_configured.setdefault(benefit.code, str(error))
         evaluation.parameters_used |= p.used
     if parts:
         union = functools.reduce(lambda a, b: a.union(b), parts)
-        evaluation.decisions = _run(_better_of_two_days(union), {"facts": facts}).cast(DECISION)
+        evaluation.decisions = _run(union, {"facts": facts}).cast(DECISION)
     return evaluation
 
 

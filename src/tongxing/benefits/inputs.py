@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils import timezone
 
-from tongxing.core.arrowio import fetch_arrow
+from tongxing.core.arrowio import fetch_arrow_many
 
 CERTIFICATE_FIELDS = ("status", "category", "grade", "issue_date", "valid_until")
 CERT_PREFIX = "certificate."
@@ -196,7 +196,12 @@ def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
 
 def read_inputs(scope: Scope, *, pay_from_application_month: bool = True) -> Inputs:
     """Everything the rules need for the persons in ``scope``, as of now."""
-    raw = {name: fetch_arrow(*query) for name, query in input_queries(scope).items()}
+    return inputs_from(fetch_arrow_many(input_queries(scope)), pay_from_application_month)
+
+
+def inputs_from(raw: dict[str, pa.Table], pay_from_application_month: bool) -> Inputs:
+    """The rules' inputs from the tables :func:`input_queries` fetched (a caller may fetch
+    them together with its own independent queries)."""
     return Inputs(
         persons=raw["persons"],
         certificates=raw["certificates"],
