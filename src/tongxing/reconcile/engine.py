@@ -360,11 +360,20 @@ def findings_expr(tables: dict[str, ir.Table], on: dt.date) -> ir.Table:
 
 def find(inputs: Inputs, on: dt.date) -> pa.Table:
     """The new findings as Arrow (``FINDINGS``), computed by DuckDB."""
-    con = ibis.duckdb.connect()
+    # Memtables: DuckDB scans the Arrow tables where they are; create_table copied the
+    # five million list rows into its own storage first.
     tables = {
-        name: con.create_table(name, getattr(inputs, name))
-        for name in ("persons", "household_statuses", "claims", "paid", "rows", "lists")
+        name: ibis.memtable(getattr(inputs, name))
+        for name in (
+            "persons",
+            "household_statuses",
+            "claims",
+            "paid",
+            "rows",
+            "lists",
+            "open_findings",
+        )
     }
-    tables["open_findings"] = con.create_table("open_findings", inputs.open_findings)
+    con = ibis.duckdb.connect()
     result = con.to_pyarrow(findings_expr(tables, on).order_by(["rule", "person_id"]))
     return result.select(FINDINGS.names).cast(FINDINGS)
