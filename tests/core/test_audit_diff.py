@@ -2,6 +2,7 @@
 
 import datetime as dt
 import gc
+import json
 
 import pytest
 
@@ -84,3 +85,36 @@ def test_a_batch_with_shared_and_distinct_timestamps_reads_back_exactly_and_veri
     assert [e.at for e in stored[:4]] == [first, first, second, first]
     assert stored[4].at == events[4].at
     assert audit.verify_chain() == (5, None)
+
+
+@pytest.mark.django_db
+def test_a_summary_that_quotes_the_changes_key_still_hashes_and_verifies():
+    tricky = ',"changes":0, and "changes":{"x":1}'
+    events = [
+        audit.build_event(
+            None,
+            AuditAction.UPDATE,
+            object_type="test",
+            object_id=1,
+            summary=tricky,
+            changes=audit.diff({"name": "张三"}, {"name": "李四"}),
+        ),
+        audit.build_event(None, AuditAction.VIEW, object_type="test", purpose=tricky),
+    ]
+    audit.record_many(events)
+    stored = list(AuditEvent.objects.filter(object_type="test").order_by("id").values())
+    assert [row["summary"] for row in stored] == [tricky, ""]
+    assert stored[0]["changes"] == {"name": ["张三", "李四"]}
+    assert stored[1]["changes"] == {}
+    assert audit.verify_chain() == (2, None)
+
+
+def test_the_spliced_canonical_text_is_the_whole_body_encoded_at_once():
+    at = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
+    values = {name: "" for name in audit.CHAINED_FIELDS}
+    values |= {"at": at, "actor_id": 7, "person_id": None, "summary": ',"changes":0,'}
+    values["changes"] = {"b": [None, "二"], "a": [1, 2]}
+    body = {name: values[name] for name in audit.CHAINED_FIELDS}
+    body |= {"at": "2026-03-01T08:30:00.000000+00:00", "prev": "p"}
+    expected = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert audit._canonical(values, "p") == expected.encode()

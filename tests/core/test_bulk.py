@@ -1,15 +1,20 @@
-"""An Arrow table inserted with insert_arrow reads back the same on both databases (COPY
-on PostgreSQL, BulkInserter on SQLite), columns it does not give taking their defaults."""
+"""Bulk writes: an Arrow table inserted with insert_arrow reads back the same on both
+databases (COPY on PostgreSQL, BulkInserter on SQLite), columns it does not give taking
+their defaults; rows handed to the background writer land in the caller's transaction and
+go with its rollback."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pyarrow as pa
+import pytest
+from django.db import IntegrityError, connection, transaction
 
 from tests import factories
-from tongxing.core.bulk import PrimaryKeys, insert_arrow
+from tongxing.core.bulk import BulkInserter, PrimaryKeys, background_writes, insert_arrow
 from tongxing.monitoring.models import CaseEvent, RiskCase
+from tongxing.registry.models import Household
 
 NOW = dt.datetime(2025, 12, 31, 16, 0, tzinfo=dt.UTC)
 
@@ -77,3 +82,45 @@ def test_an_arrow_table_reads_back_with_defaults_for_the_columns_not_given(villa
 def test_an_empty_table_writes_nothing(db):
     assert insert_arrow(RiskCase, pa.table({"id": pa.array([], pa.int64())}), NOW) == 0
     assert RiskCase.objects.count() == 0
+
+
+def _households(count: int, first: int | None = None) -> list[tuple]:
+    ids = PrimaryKeys(Household).take(count) if first is None else range(first, first + count)
+    return [(pk, factories.VILLAGE, f"{pk}号") for pk in ids]
+
+
+def test_rows_written_through_the_background_writer_read_back_after_the_block(db):
+    rows = _households(3000)
+    with transaction.atomic(), background_writes() as writer:
+        inserter = BulkInserter(Household, ("id", "area", "address"), NOW, writer=writer)
+        inserter.insert(rows[:1000])
+        inserter.insert(rows[1000:])
+    assert (writer is None) == (connection.vendor != "sqlite")
+    stored = dict(Household.objects.values_list("id", "address"))
+    assert stored == {pk: address for pk, _, address in rows}
+
+
+def test_a_statement_failing_on_the_writer_thread_raises_and_rolls_everything_back(db):
+    rows = _households(10)
+    with pytest.raises(IntegrityError), transaction.atomic(), background_writes() as writer:
+        inserter = BulkInserter(Household, ("id", "area", "address"), NOW, writer=writer)
+        inserter.insert(rows)
+        inserter.insert(rows[:1])  # the same key again
+    assert Household.objects.count() == 0
+    assert list(Household.objects.all()) == []  # the connection still answers
+
+
+def test_a_failure_in_the_caller_while_rows_are_queued_writes_nothing(db):
+    rows = _households(4000)
+    with pytest.raises(RuntimeError), transaction.atomic(), background_writes() as writer:
+        inserter = BulkInserter(Household, ("id", "area", "address"), NOW, writer=writer)
+        for start in range(0, 4000, 500):
+            inserter.insert(rows[start : start + 500])
+        raise RuntimeError("the next chunk failed its check")
+    assert Household.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL writes in the caller")
+def test_the_background_writer_refuses_to_start_outside_a_transaction(transactional_db):
+    with pytest.raises(RuntimeError, match="needs a transaction"), background_writes():
+        pass

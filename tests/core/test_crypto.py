@@ -394,3 +394,35 @@ def test_an_existing_key_file_is_not_overwritten(tmp_path):
     assert isinstance(error.value, FileExistsError)
     assert "refusing to overwrite" in str(error.value)
     assert key_file.read_text() == before
+
+
+def _nonce(token: str) -> bytes:
+    payload = token.split(":")[2]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))[: crypto.NONCE_BYTES]
+
+
+def test_nonces_never_repeat_across_several_refills_of_the_pool(ring):
+    count = 3 * 4096 + 17
+    nonces = {_nonce(ring.encrypt("511902196005170014", context=ID_CONTEXT)) for _ in range(count)}
+    assert len(nonces) == count
+
+
+def test_a_forked_child_draws_other_nonces_than_its_parent(ring):
+    ring.encrypt("warm the pool", context=ID_CONTEXT)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: write its next nonces and leave without cleanup
+        os.close(read_end)
+        tokens = [ring.encrypt("x", context=ID_CONTEXT) for _ in range(50)]
+        os.write(write_end, b"".join(_nonce(token) for token in tokens))
+        os._exit(0)
+    os.close(write_end)
+    child = b""
+    while chunk := os.read(read_end, 4096):
+        child += chunk
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    parent = {_nonce(ring.encrypt("x", context=ID_CONTEXT)) for _ in range(50)}
+    children = {child[i : i + crypto.NONCE_BYTES] for i in range(0, len(child), crypto.NONCE_BYTES)}
+    assert len(children) == 50
+    assert not parent & children

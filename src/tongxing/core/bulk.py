@@ -12,6 +12,10 @@ import datetime as dt
 import functools
 import gc
 import io
+import itertools
+import queue
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -57,6 +61,101 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+class BackgroundWriter:
+    """Runs bulk INSERTs on a second thread, on the same SQLite connection and so inside
+    the same transaction, while the calling thread converts the next rows.
+
+    SQLite does its work (B-tree and index updates) with the GIL released, so this puts
+    the machine's second core to work: on a registry import that work is as long as the
+    Python that encrypts and converts the rows. The caller must not touch the database
+    itself between :meth:`submit` and :meth:`drain`; only this thread does. A failed
+    statement is raised in the caller at its next submit or drain, and the rows already
+    written go with the transaction's rollback, so nothing is half-applied.
+    """
+
+    def __init__(self, connection: Any):
+        connection.ensure_connection()
+        self.database = connection.connection  # the DB-API connection, not Django's wrapper
+        self.wrap_errors = connection.wrap_database_errors  # as Django's own, e.g. IntegrityError
+        self.max_parameters = min(
+            self.database.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), 32_766
+        )
+        self.statements: dict[tuple[str, int, int], str] = {}
+        self.jobs: queue.Queue[tuple[str, int, list[tuple[Any, ...]]] | None] = queue.Queue(2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            try:
+                if self.error is None:
+                    with self.wrap_errors:
+                        self._write(*job)
+            except BaseException as error:  # raised in the caller's thread
+                self.error = error
+            finally:
+                self.jobs.task_done()
+        self.jobs.task_done()
+
+    def _write(self, target: str, width: int, rows: list[tuple[Any, ...]]) -> None:
+        """Many rows per INSERT, not ``executemany``'s one per row: each statement gives
+        up the GIL once while SQLite works, instead of once per row, so this thread does
+        not wait for the converting thread a thousand times a batch."""
+        per_statement = max(1, self.max_parameters // width)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            key = (target, width, len(chunk))
+            sql = self.statements.get(key)
+            if sql is None:
+                values = "(" + ",".join("?" * width) + ")"
+                sql = self.statements[key] = f"{target} {','.join([values] * len(chunk))}"
+            self.database.execute(sql, list(itertools.chain.from_iterable(chunk)))
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def submit(self, target: str, width: int, rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` of ``width`` values with ``target`` ("INSERT INTO t (a, b) VALUES")."""
+        self._raise()
+        self.jobs.put((target, width, rows))  # blocks while two wait: memory stays bounded
+
+    def drain(self) -> None:
+        """Wait until everything submitted is written; then the caller may query again."""
+        self.jobs.join()
+        self._raise()
+
+    def wait(self) -> None:
+        """Wait until the thread is idle, keeping any error: for a caller already failing,
+        which must not roll back while the thread still writes."""
+        self.jobs.join()
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+
+@contextlib.contextmanager
+def background_writes(using: str = DEFAULT_DB_ALIAS) -> Iterator[BackgroundWriter | None]:
+    """A :class:`BackgroundWriter` for the bulk writes inside the block, drained when the
+    block ends; ``None`` (write in the caller's thread) on databases other than SQLite,
+    where the server already works apart from the Python process."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield None
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("background_writes() needs a transaction: open one first.")
+    writer = BackgroundWriter(connection)
+    try:
+        yield writer
+        writer.drain()
+    finally:
+        writer.close()
+
+
 class _Row:
     """Stands in for a model instance when a field computes its value in ``pre_save``."""
 
@@ -83,8 +182,14 @@ class BulkInserter:
         model: type[models.Model],
         given: Sequence[str],
         now: dt.datetime,
+        ready: Sequence[str] = (),
+        writer: BackgroundWriter | None = None,
     ):
+        """``ready`` names given fields whose values come already as the database takes
+        them (the audit trail's changes, encoded once as JSON text for its hash);
+        ``writer`` takes the statements to run on its own thread."""
         meta = model._meta
+        self.writer = writer
         # The connection itself, not the ``django.db.connection`` proxy: every attribute
         # read through the proxy is a thread-local lookup, a million times per column.
         self.connection = conn = connections[DEFAULT_DB_ALIAS]
@@ -92,7 +197,9 @@ class BulkInserter:
         fields = [meta.get_field(name) for name in given]
         self.names = [f.attname for f in fields]
         self.converters: list[tuple[int, Callable[[Any], Any]]] = [
-            (i, self._converter(f)) for i, f in enumerate(fields) if type(f) not in _PLAIN_FIELDS
+            (i, self._converter(f))
+            for i, f in enumerate(fields)
+            if type(f) not in _PLAIN_FIELDS and f.name not in ready
         ]
         self.computed: list[models.Field] = []
         columns = [f.column for f in fields]
@@ -124,6 +231,8 @@ class BulkInserter:
         target = f"{quote(meta.db_table)} ({', '.join(quote(c) for c in columns)})"
         self.sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         self.copy_sql = f"COPY {target} FROM STDIN" if conn.vendor == "postgresql" else ""
+        self.insert_target = f"INSERT INTO {target} VALUES"
+        self.width = len(columns)
 
     def _converter(self, model_field: models.Field) -> Callable[[Any], Any]:
         kind = type(model_field)
@@ -168,11 +277,17 @@ class BulkInserter:
         if self.converters or self.computed:
             rows = [self._convert(row) for row in rows]
         fixed = self.fixed
+        if self.writer is not None:
+            self.writer.submit(self.insert_target, self.width, [row + fixed for row in rows])
+            return
         with self.connection.cursor() as cursor:
             if self.copy_sql:
                 # PostgreSQL: COPY, measured about three times faster here than
                 # executemany's one INSERT per row.
-                with cursor.cursor.copy(self.copy_sql) as copy:
+                with (
+                    self.connection.wrap_database_errors,
+                    cursor.cursor.copy(self.copy_sql) as copy,
+                ):
                     for row in rows:
                         copy.write_row(row + fixed)
             else:

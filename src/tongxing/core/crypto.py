@@ -42,6 +42,7 @@ import binascii
 import os
 import re
 import secrets
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,37 @@ def hmac_sm3_hex(key: bytes, data: bytes) -> str:
 # --------------------------------------------------------------------------- SM4-GCM
 
 
+class _NoncePool:
+    """Random nonces from the operating system's generator, drawn 4,096 at a time.
+
+    One ``os.urandom`` call per value releases and retakes the GIL each time; while a bulk
+    import's writer thread works beside it, that handover made drawing the nonces half of
+    encrypting (seen in a profile of 100,000 persons). The bytes are the same kind either
+    way. A forked child starts with an empty pool, so parent and child never share bytes.
+    """
+
+    def __init__(self, count: int = 4096):
+        self.size = NONCE_BYTES * count
+        self.clear()
+
+    def clear(self) -> None:
+        self.lock = threading.Lock()  # new, in case the fork happened while it was held
+        self.buffer = b""
+        self.offset = 0
+
+    def take(self) -> bytes:
+        with self.lock:
+            if self.offset >= len(self.buffer):
+                self.buffer, self.offset = os.urandom(self.size), 0
+            start = self.offset
+            self.offset += NONCE_BYTES
+            return self.buffer[start : self.offset]
+
+
+_NONCES = _NoncePool()
+os.register_at_fork(after_in_child=_NONCES.clear)
+
+
 def _sm4_gcm_encrypt(algorithm: algorithms.SM4, plaintext: bytes, aad: bytes) -> bytes:
     """``nonce || ciphertext || tag`` under a fresh random 96-bit nonce.
 
@@ -123,7 +155,7 @@ def _sm4_gcm_encrypt(algorithm: algorithms.SM4, plaintext: bytes, aad: bytes) ->
     A random 96-bit nonce per value is safe far beyond this database's size (the 2**-32
     collision bound is reached after about 2**32 values per key).
     """
-    nonce = os.urandom(NONCE_BYTES)
+    nonce = _NONCES.take()
     encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(aad)
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()

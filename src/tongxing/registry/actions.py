@@ -22,7 +22,7 @@ from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.areas.models import Area
 from tongxing.core import audit
-from tongxing.core.bulk import BulkInserter, PrimaryKeys
+from tongxing.core.bulk import BulkInserter, PrimaryKeys, background_writes
 from tongxing.core.fields import index_values
 from tongxing.core.idnumbers import (
     certificate_number_for,
@@ -916,92 +916,101 @@ def import_persons(
     for code in sorted(areas):
         ensure_allowed(actor, Capability.IMPORT_REGISTRY, code)
     now = timezone.now()
-    events = []
     heads = [p for p in new if p.head_row is None and p.household_id is None]
     household_ids = PrimaryKeys(Household).take(len(heads)) if heads else []
     household_by_row = {p.row: pk for p, pk in zip(heads, household_ids, strict=True)}
     person_ids = PrimaryKeys(Person).take(len(new)) if new else []
-    households = BulkInserter(Household, ("id", "area", "address"), now)
-    persons = BulkInserter(Person, IMPORT_PERSON_COLUMNS, now)
-    certificates = BulkInserter(DisabilityCertificate, IMPORT_CERTIFICATE_COLUMNS, now)
-    for start in range(0, len(heads), batch_size):
-        households.insert(
-            [
-                (household_by_row[p.row], p.person["area"].code, p.person["address"])
-                for p in heads[start : start + batch_size]
-            ]
+    # Chunk by chunk, so a million rows never sit in memory as rows and audit events at
+    # once; on SQLite the writer's thread writes each chunk while the next is converted.
+    # Foreign keys are checked at commit, so a member may come before its head's household.
+    with background_writes() as writer, audit.appending(writer, batch_size) as append:
+        households = BulkInserter(Household, ("id", "area", "address"), now, writer=writer)
+        persons = BulkInserter(Person, IMPORT_PERSON_COLUMNS, now, writer=writer)
+        certificates = BulkInserter(
+            DisabilityCertificate, IMPORT_CERTIFICATE_COLUMNS, now, writer=writer
         )
-    for start in range(0, len(new), batch_size):
-        person_rows, certificate_rows = [], []
-        for p, pk in zip(new[start : start + batch_size], person_ids[start:], strict=False):
-            values = p.person
-            household = p.household_id or household_by_row[p.head_row or p.row]
-            person_rows.append(
-                (
-                    pk,
-                    household,
-                    p.relation_to_head,
-                    *(
-                        values[name].code if name == "area" else values[name]
-                        for name in IMPORT_PERSON_COLUMNS[3:-2]
-                    ),
-                    PersonStatus.ACTIVE,
-                    None,
+        for start in range(0, len(new), batch_size):
+            chunk = new[start : start + batch_size]
+            household_rows, person_rows, certificate_rows, events = [], [], [], []
+            for p, pk in zip(chunk, person_ids[start:], strict=False):
+                values = p.person
+                area_code = values["area"].code
+                if p.row in household_by_row:
+                    household_rows.append((household_by_row[p.row], area_code, values["address"]))
+                household = p.household_id or household_by_row[p.head_row or p.row]
+                person_rows.append(
+                    (
+                        pk,
+                        household,
+                        p.relation_to_head,
+                        *(
+                            area_code if name == "area" else values[name]
+                            for name in IMPORT_PERSON_COLUMNS[3:-2]
+                        ),
+                        PersonStatus.ACTIVE,
+                        None,
+                    )
                 )
-            )
-            cert = p.certificate
-            certificate_rows.append((pk, *(cert[name] for name in IMPORT_CERTIFICATE_COLUMNS[1:])))
-            snapshot = {
-                name: values[name]
-                for name in PERSON_FIELDS
-                if name not in ("area_id", "relation_to_head")
-            }
-            snapshot["area_id"] = values["area"].code
-            snapshot["relation_to_head"] = p.relation_to_head
-            cert_snapshot = {name: cert.get(name) for name in CERTIFICATE_FIELDS}
-            cert_snapshot["status"] = CertificateStatus.VALID
+                cert = p.certificate
+                certificate_rows.append(
+                    (pk, *(cert[name] for name in IMPORT_CERTIFICATE_COLUMNS[1:]))
+                )
+                snapshot = {
+                    name: values[name]
+                    for name in PERSON_FIELDS
+                    if name not in ("area_id", "relation_to_head")
+                }
+                snapshot["area_id"] = area_code
+                snapshot["relation_to_head"] = p.relation_to_head
+                cert_snapshot = {name: cert.get(name) for name in CERTIFICATE_FIELDS}
+                cert_snapshot["status"] = CertificateStatus.VALID
+                events.append(
+                    audit.build_event(
+                        actor,
+                        AuditAction.CREATE,
+                        object_type="registry.person",
+                        object_id=pk,
+                        person_id=pk,
+                        area_code=area_code,
+                        summary="registered with certificate",
+                        changes=audit.diff({}, _masked(snapshot) | _masked(cert_snapshot, CERT)),
+                        source=source,
+                        at=now,
+                    )
+                )
+            households.insert(household_rows)
+            persons.insert(person_rows)
+            certificates.insert(certificate_rows)
+            append(events)
+        events = []
+        by_fields: dict[tuple[str, ...], list[Person]] = {}
+        for change in changes:
+            person = change.person
+            before = {name: getattr(person, name) for name in change.values}
+            for name, value in change.values.items():
+                setattr(person, name, value)
+            person.updated_at = now
+            after = {name: getattr(person, name) for name in change.values}
+            if "area" in change.values:
+                before["area"], after["area"] = before["area"].code, after["area"].code
             events.append(
                 audit.build_event(
                     actor,
-                    AuditAction.CREATE,
+                    AuditAction.UPDATE,
                     object_type="registry.person",
-                    object_id=pk,
-                    person_id=pk,
-                    area_code=values["area"].code,
-                    summary="registered with certificate",
-                    changes=audit.diff({}, _masked(snapshot) | _masked(cert_snapshot, CERT)),
+                    object_id=person.pk,
+                    person_id=person.pk,
+                    area_code=person.area_id,
+                    summary="details changed",
+                    changes=audit.diff(_masked(before), _masked(after)),
                     source=source,
                     at=now,
                 )
             )
-        persons.insert(person_rows)
-        certificates.insert(certificate_rows)
-    by_fields: dict[tuple[str, ...], list[Person]] = {}
-    for change in changes:
-        person = change.person
-        before = {name: getattr(person, name) for name in change.values}
-        for name, value in change.values.items():
-            setattr(person, name, value)
-        person.updated_at = now
-        after = {name: getattr(person, name) for name in change.values}
-        if "area" in change.values:
-            before["area"], after["area"] = before["area"].code, after["area"].code
-        events.append(
-            audit.build_event(
-                actor,
-                AuditAction.UPDATE,
-                object_type="registry.person",
-                object_id=person.pk,
-                person_id=person.pk,
-                area_code=person.area_id,
-                summary="details changed",
-                changes=audit.diff(_masked(before), _masked(after)),
-                source=source,
-                at=now,
-            )
-        )
-        by_fields.setdefault(tuple(sorted(change.values)), []).append(person)
+            by_fields.setdefault(tuple(sorted(change.values)), []).append(person)
+        append(events)
+        if writer:
+            writer.drain()  # bulk_update below queries in this thread
     for fields, group in by_fields.items():
         Person.objects.bulk_update(group, [*fields, "updated_at"], batch_size=batch_size)
-    audit.record_many(events, batch_size=batch_size)
     return len(new), len(changes)
