@@ -360,3 +360,91 @@ def test_an_applied_import_cannot_be_applied_twice(county):
         actions.apply_import(county, batch)
     assert batch.state == ImportState.APPLIED
     assert Person.objects.count() == 1
+
+
+@pytest.fixture
+def row_checks_spy(monkeypatch):
+    """Counts how often a file is checked row by row (the real checks still run)."""
+    from tongxing.exchange.validation import Validator
+
+    calls = []
+    real = Validator.check_sheet
+
+    def counted(self, sheet):
+        calls.append(sheet)
+        return real(self, sheet)
+
+    monkeypatch.setattr(Validator, "check_sheet", counted)
+    return calls
+
+
+def _household_file() -> bytes:
+    head = row()
+    return xlsx_bytes(
+        [
+            head,
+            row(姓名="王小五", 户主身份证号=head["身份证号"], 与户主关系="子女"),
+            row(姓名="", 残疾等级="五级"),
+            row(姓名="李四", 残疾类别="多重", 多重残疾包含类别="听力、言语", 有效期至="2030-01-01"),
+        ]
+    )
+
+
+def test_applying_after_the_dry_run_uses_its_row_checks_and_then_forgets_them(
+    county, row_checks_spy
+):
+    batch = checked(county, _household_file())
+    assert len(row_checks_spy) == 1
+    kept = actions.checks_path(batch)
+    assert kept.exists() and len(batch.checked_digest) == 64
+    batch = actions.apply_import(county, batch, ApplyMode.VALID_ROWS)
+    assert len(row_checks_spy) == 1  # not checked again
+    assert (batch.created_count, batch.rows_invalid) == (3, 1)
+    assert not kept.exists() and batch.checked_digest == ""
+    child = Person.objects.get(name="王小五")
+    assert child.household_id == Person.objects.get(name="王五").household_id
+    assert child.relation_to_head == "child"
+    multiple = Person.objects.get(name="李四").certificate
+    assert (multiple.multiple_detail, multiple.valid_until) == ("2,3", dt.date(2030, 1, 1))
+    assert problems(batch) == [(4, "姓名", "required"), (4, "残疾等级", "bad_choice")]
+
+
+def test_row_checks_altered_on_disk_are_not_trusted_and_the_file_is_checked_again(
+    county, row_checks_spy
+):
+    batch = checked(county, _household_file())
+    kept = actions.checks_path(batch)
+    data = bytearray(kept.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    kept.write_bytes(bytes(data))
+    batch = actions.apply_import(county, batch, ApplyMode.VALID_ROWS)
+    assert len(row_checks_spy) == 2
+    assert (batch.created_count, batch.rows_invalid) == (3, 1)
+
+
+def test_row_checks_made_under_another_key_are_not_used(county):
+    from tongxing.exchange.validation import Validator, pack_checks, unpack_checks
+
+    batch = actions.upload_import(county, upload(_household_file(), "persons.xlsx"))
+    validator, checks = actions._row_checks(county, batch, lambda *args: None)
+    data = pack_checks(checks, validator.checks_key())
+    tomorrow = Validator(county, dt.date.today() + dt.timedelta(days=1))
+    assert unpack_checks(data, tomorrow.checks_key(), tomorrow.villages) is None
+    again = unpack_checks(data, validator.checks_key(), validator.villages)
+    assert [(c.row, c.person, c.certificate, c.relation) for c in again.candidates] == [
+        (c.row, c.person, c.certificate, c.relation) for c in checks.candidates
+    ]
+    assert again.problems == checks.problems and again.rows_total == checks.rows_total == 4
+
+
+def test_a_failed_apply_forgets_the_row_checks(county, monkeypatch):
+    batch = checked(county, xlsx_bytes([row()]))
+    monkeypatch.setattr(
+        bulk.BulkInserter, "insert", lambda self, rows: (_ for _ in ()).throw(OSError("disk"))
+    )
+    with pytest.raises(OSError):
+        actions.apply_import(county, batch)
+    batch.refresh_from_db()
+    assert (batch.state, batch.checked_digest) == ("failed", "")
+    assert not actions.checks_path(batch).exists()
+    assert registry_state() == (0, 0, 0)

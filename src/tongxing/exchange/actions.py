@@ -29,8 +29,11 @@ from tongxing.exchange.reading import FileRejected, read_sheet
 from tongxing.exchange.validation import (
     Outcome,
     Progress,
+    RowChecks,
+    Validator,
     file_problem,
-    validate_sheet,
+    pack_checks,
+    unpack_checks,
 )
 from tongxing.registry import actions as registry_actions
 
@@ -94,19 +97,61 @@ def upload_import(actor: User, upload: UploadedFile) -> ImportBatch:
     return batch
 
 
-def check_file(actor: User, batch: ImportBatch, progress: Progress | None = None) -> Outcome:
-    """Read and check the stored file for ``actor``; writes nothing."""
-    progress = progress or _no_progress
+def _row_checks(actor: User, batch: ImportBatch, progress: Progress) -> tuple[Validator, RowChecks]:
+    """The stored file read and checked row by row, before any registry look-up."""
+    validator = Validator(actor, timezone.localdate(), progress)
     progress(0, 1, _("Reading the file"))
     try:
         sheet = read_sheet(stored_path(batch))
     except FileRejected as rejected:
-        outcome = Outcome()
-        outcome.problems.append(file_problem(rejected.code, rejected.message))
-        return outcome
+        return validator, RowChecks([file_problem(rejected.code, rejected.message)], 0, [])
     batch.file_format, batch.encoding = sheet.file_format, sheet.encoding
     with gc_paused():
-        return validate_sheet(sheet, actor, timezone.localdate(), progress)
+        return validator, validator.check_sheet(sheet)
+
+
+def check_file(actor: User, batch: ImportBatch, progress: Progress | None = None) -> Outcome:
+    """Read and check the stored file for ``actor``; writes nothing."""
+    validator, checks = _row_checks(actor, batch, progress or _no_progress)
+    with gc_paused():
+        return validator.finish(checks)
+
+
+def checks_path(batch: ImportBatch) -> Path:
+    return stored_path(batch).with_name(f"{batch.stored_name}.checked")
+
+
+def _keep_checks(batch: ImportBatch, checks: RowChecks, key: str) -> str:
+    """Keep the dry run's row checks beside the file; returns their SHA-256 ("" if none).
+
+    Applying a million rows would otherwise check every one of them again, a quarter of
+    the import's time; the apply still checks every row against the registry as it is
+    then. The file holds what the uploaded file holds, in the same folder.
+    """
+    if not checks.candidates:
+        return ""
+    data = pack_checks(checks, key)
+    checks_path(batch).write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _kept_checks(batch: ImportBatch, validator: Validator) -> RowChecks | None:
+    """The dry run's row checks, if kept, unaltered and made under the same code, day,
+    area, areas and language; otherwise None, and the file is checked again."""
+    if not batch.checked_digest:
+        return None
+    try:
+        data = checks_path(batch).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != batch.checked_digest:
+        return None
+    return unpack_checks(data, validator.checks_key(), validator.villages)
+
+
+def _forget_checks(batch: ImportBatch) -> None:
+    checks_path(batch).unlink(missing_ok=True)
+    batch.checked_digest = ""
 
 
 def _save_report(batch: ImportBatch, outcome: Outcome) -> None:
@@ -135,7 +180,11 @@ def validate_import(
     ensure_may_import(actor, batch)
     if batch.state not in (ImportState.UPLOADED, ImportState.VALIDATED):
         raise ValidationError(_("This import has already been applied or has failed."))
-    outcome = check_file(actor, batch, progress)
+    validator, checks = _row_checks(actor, batch, progress or _no_progress)
+    with gc_paused():
+        outcome = validator.finish(checks)
+    batch.checked_digest = _keep_checks(batch, checks, validator.checks_key())
+    del checks
     with transaction.atomic():
         _save_report(batch, outcome)
         batch.state = ImportState.VALIDATED
@@ -173,7 +222,13 @@ def apply_import(
     if batch.state != ImportState.VALIDATED:
         raise ValidationError(_("Only a checked import that is not yet applied can be applied."))
     mode = ApplyMode(mode)
-    outcome = check_file(actor, batch, progress)
+    validator = Validator(actor, timezone.localdate(), progress)
+    checks = _kept_checks(batch, validator)
+    if checks is None:
+        validator, checks = _row_checks(actor, batch, progress)
+    with gc_paused():
+        outcome = validator.finish(checks)
+    del checks
     if outcome.file_problems or (mode == ApplyMode.ALL_OR_NOTHING and outcome.bad_rows):
         with transaction.atomic():
             _save_report(batch, outcome)
@@ -202,6 +257,7 @@ def apply_import(
             batch.applied_by = actor
             batch.applied_at = timezone.now()
             batch.created_count, batch.updated_count = created, updated
+            _forget_checks(batch)
             batch.save()
             audit.record(
                 actor,
@@ -218,8 +274,11 @@ def apply_import(
     except (PermissionDenied, ValidationError):
         raise
     except Exception as error:
+        _forget_checks(batch)
         ImportBatch.objects.filter(pk=batch.pk).update(
-            state=ImportState.FAILED, failure=f"{type(error).__name__}: {error}"[:500]
+            state=ImportState.FAILED,
+            failure=f"{type(error).__name__}: {error}"[:500],
+            checked_digest="",
         )
         batch.refresh_from_db()
         raise

@@ -50,6 +50,9 @@ class ImportBatch(models.Model):
     rows_unchanged = models.PositiveIntegerField(_("persons unchanged"), default=0)
     file_problems = models.PositiveIntegerField(_("problems with the whole file"), default=0)
     validated_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    # SHA-256 of the dry run's row checks kept beside the file, which the apply uses
+    # instead of checking every row again; empty when none is kept.
+    checked_digest = models.CharField(max_length=64, blank=True, editable=False)
     apply_mode = models.CharField(
         _("applied as"), max_length=5, choices=ApplyMode.choices, blank=True
     )

@@ -12,15 +12,20 @@ of a few thousand: never one query per row.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import marshal
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -194,6 +199,107 @@ class _Row:
     household_id: int | None = None
 
 
+@dataclass
+class RowChecks:
+    problems: list[Problem]
+    rows_total: int
+    candidates: list[_Row]
+
+
+# The modules whose code decides what the row checks find: a kept RowChecks made by other
+# code (an upgrade between the dry run and the apply) is not used.
+_CHECKING_MODULES = (
+    "tongxing.exchange.validation",
+    "tongxing.exchange.reading",
+    "tongxing.exchange.template",
+    "tongxing.registry.actions",
+    "tongxing.core.idnumbers",
+    "tongxing.core.pinyin",
+)
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in _CHECKING_MODULES:
+        digest.update(Path(sys.modules[name].__file__ or "").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    """A cell value as marshal takes it: a date or an area becomes a tagged tuple (no
+    checked value is a tuple), a choice its plain value."""
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool:
+        return value
+    if kind is dt.date:
+        return ("d", value.toordinal())
+    if isinstance(value, Area):
+        return ("a", value.code)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    raise TypeError(f"cannot keep a {kind.__name__} from the row checks")
+
+
+def pack_checks(checks: RowChecks, key: str) -> bytes:
+    """The checks as bytes (marshal: plain values only, so nothing executes on loading)."""
+    rows = checks.candidates
+    person_keys = list(rows[0].person) if rows else []
+    certificate_keys = list(rows[0].certificate) if rows else []
+    body = (
+        key,
+        checks.rows_total,
+        [(p.row, str(p.column), str(p.value), p.code, str(p.message)) for p in checks.problems],
+        person_keys,
+        certificate_keys,
+        [
+            (
+                r.index,
+                r.row,
+                r.head_id,
+                _plain(r.relation),
+                r.valid_until_given,
+                r.number_given,
+                tuple(map(_plain, r.person.values())),
+                tuple(map(_plain, r.certificate.values())),
+            )
+            for r in rows
+        ],
+    )
+    return marshal.dumps(body)
+
+
+def unpack_checks(data: bytes, key: str, areas: dict[str, Area]) -> RowChecks | None:
+    """What :func:`pack_checks` kept, or None when it was made under another key. The
+    caller has checked the bytes against the digest kept in the database."""
+    kept = marshal.loads(data)  # noqa: S302 - our own bytes, their SHA-256 checked first
+    kept_key, rows_total, problems, person_keys, certificate_keys, rows = kept
+    if kept_key != key:
+        return None
+
+    def value(v: Any) -> Any:
+        if type(v) is not tuple:
+            return v
+        return dt.date.fromordinal(v[1]) if v[0] == "d" else areas[v[1]]
+
+    candidates = [
+        _Row(
+            index,
+            row,
+            dict(zip(person_keys, map(value, person), strict=True)),
+            dict(zip(certificate_keys, map(value, certificate), strict=True)),
+            head_id,
+            relation,
+            valid_until_given=until_given,
+            number_given=number_given,
+        )
+        for index, row, head_id, relation, until_given, number_given, person, certificate in rows
+    ]
+    return RowChecks([Problem(*p) for p in problems], rows_total, candidates)
+
+
 def _no_progress(done: int, total: int, message: str) -> None:
     return None
 
@@ -331,6 +437,32 @@ class Validator:
         return positions
 
     def run(self, sheet: Sheet) -> Outcome:
+        return self.finish(self.check_sheet(sheet))
+
+    def check_sheet(self, sheet: Sheet) -> RowChecks:
+        """Every check that needs only the file, the day and the officer's areas: what the
+        dry run keeps (see :func:`pack_checks`) so that applying need not repeat it."""
+        candidates = self._check_sheet(sheet)
+        return RowChecks(list(self.outcome.problems), self.outcome.rows_total, candidates)
+
+    def finish(self, checks: RowChecks) -> Outcome:
+        """The checks against the registry as it is now, after :meth:`check_sheet`."""
+        self.outcome.problems = list(checks.problems)
+        self.outcome.rows_total = checks.rows_total
+        if checks.candidates:
+            self.check_against_registry(checks.candidates)
+        return self.outcome
+
+    def checks_key(self) -> str:
+        """What a kept :class:`RowChecks` depends on besides the file: the checking code,
+        the day, the officer's area, the areas known and the language of the messages."""
+        areas = hashlib.sha256(
+            "\n".join(f"{code} {level}" for code, level in sorted(self.levels.items())).encode()
+        ).hexdigest()
+        language = translation.get_language() or ""
+        return f"{_code_fingerprint()}|{self.today}|{self.scope}|{areas}|{language}"
+
+    def _check_sheet(self, sheet: Sheet) -> list[_Row]:
         positions = self.check_headers(sheet)
         if sheet.frame.height > MAX_ROWS:
             self.outcome.problems.append(
@@ -354,7 +486,7 @@ class Validator:
                     )
                 )
         if self.outcome.file_problems:
-            return self.outcome
+            return []
         frame = self.normalised(sheet, positions)
         blank = frame.select(pl.all_horizontal(pl.all() == "")).to_series()
         self.outcome.rows_total = int((~blank).sum())
@@ -362,11 +494,9 @@ class Validator:
             self.outcome.problems.append(
                 file_problem("no_rows", _("The sheet has its headers but no rows to import."))
             )
-            return self.outcome
+            return []
         self.check_merged(sheet, positions)
-        candidates = self.check_rows(sheet, frame, blank, positions)
-        self.check_against_registry(candidates)
-        return self.outcome
+        return self.check_rows(sheet, frame, blank, positions)
 
     def normalised(self, sheet: Sheet, positions: dict[str, int]) -> pl.DataFrame:
         columns = []
@@ -869,9 +999,3 @@ def _lookup(
         ):
             found[by_index[index]] = tuple(rest)
     return found
-
-
-def validate_sheet(
-    sheet: Sheet, actor: User, today: dt.date, progress: Progress | None = None
-) -> Outcome:
-    return Validator(actor, today, progress).run(sheet)
