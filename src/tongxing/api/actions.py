@@ -21,12 +21,14 @@ from django.utils.translation import gettext as _
 
 from tongxing.accounts.models import ACCOUNT_DEPARTMENT_CHOICES, User
 from tongxing.accounts.roles import Capability, Role
+from tongxing.api import ratelimit
 from tongxing.api.errors import ApiRefused
 from tongxing.api.models import (
     ApiCall,
     ApiToken,
     ApiTokenEvent,
     IdempotentResult,
+    RateWindow,
     TokenEventKind,
 )
 from tongxing.api.purposes import PURPOSES, Operation
@@ -490,3 +492,34 @@ def prune_api_calls(now: dt.datetime, *, batch_size: int = 5000) -> int:
                 source="prune_api_calls",
             )
     return deleted
+
+
+def prune_api_answers(now: dt.datetime) -> tuple[int, int]:
+    """Delete the kept answers to submitted lists older than the call retention, and the
+    rate windows no token can count in any more. Returns (answers, windows) deleted.
+
+    A kept answer lets a client that sends a list again under the same Idempotency-Key
+    get the first answer back instead of storing the list twice; no client retries after
+    the calls themselves are gone. Each token's old windows are also deleted on its next
+    call (:mod:`tongxing.api.ratelimit`), but a token that stops calling leaves its last
+    hour behind. Neither holds personal data; the answers are counted in one audit row.
+    """
+    days = settings.TONGXING_API_CALL_RETENTION_DAYS
+    if days < 1:
+        raise ValidationError(
+            {"TONGXING_API_CALL_RETENTION_DAYS": "Keep the calls for at least one day."}
+        )
+    cutoff = (now - dt.timedelta(days=days)).astimezone(dt.UTC)
+    with transaction.atomic():
+        answers, _per_model = IdempotentResult.objects.filter(created_at__lt=cutoff).delete()
+        windows, _per_model = RateWindow.objects.filter(start__lt=now - ratelimit.KEEP).delete()
+        if answers:
+            audit.record(
+                None,
+                AuditAction.DELETE,
+                object_type=CALL_OBJECT,
+                summary=f"kept API answers before {cutoff:%Y-%m-%d %H:%M} UTC deleted: {answers}",
+                changes={"answers_deleted": answers, "before": cutoff, "retention_days": days},
+                source="prune_api_calls",
+            )
+    return answers, windows

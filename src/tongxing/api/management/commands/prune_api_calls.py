@@ -12,8 +12,9 @@ from tongxing.api import actions
 
 class Command(BaseCommand):
     help = (
-        "Delete department API calls older than TONGXING_API_CALL_RETENTION_DAYS, in batches, "
-        "with one audit row; safe to run daily from cron and to re-run."
+        "Delete department API calls and kept answers older than "
+        "TONGXING_API_CALL_RETENTION_DAYS (calls in batches) and stale rate windows, with "
+        "an audit row for what was deleted; safe to run daily from cron and to re-run."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -23,10 +24,12 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         try:
-            deleted = actions.prune_api_calls(timezone.now(), batch_size=batch_size)
+            now = timezone.now()
+            deleted = actions.prune_api_calls(now, batch_size=batch_size)
+            answers, windows = actions.prune_api_answers(now)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
-            f"Deleted {deleted} API calls older than "
-            f"{settings.TONGXING_API_CALL_RETENTION_DAYS} days."
+            f"Deleted {deleted} API calls and {answers} kept answers older than "
+            f"{settings.TONGXING_API_CALL_RETENTION_DAYS} days, and {windows} stale rate windows."
         )
