@@ -224,6 +224,8 @@ TONGXING_LIST_ROWS_DIR = Path(os.environ.get("TONGXING_LIST_ROWS_DIR", VAR_DIR /
 # a progress bar; smaller ones answer on the page at once.
 TONGXING_IMPORT_INLINE_BYTES = int(os.environ.get("TONGXING_IMPORT_INLINE_BYTES", 256 * 1024))
 TONGXING_IMPORT_MAX_BYTES = envint("TONGXING_IMPORT_MAX_BYTES", str(200 * 1024 * 1024))
+# SQLite only: the page cache of a connection while it writes in bulk (core.bulk).
+TONGXING_SQLITE_BULK_CACHE_MB = envint("TONGXING_SQLITE_BULK_CACHE_MB", "1024")
 
 # Background jobs (core/jobs.py): queued in this database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -124,3 +124,18 @@ def test_a_failure_in_the_caller_while_rows_are_queued_writes_nothing(db):
 def test_the_background_writer_refuses_to_start_outside_a_transaction(transactional_db):
     with pytest.raises(RuntimeError, match="needs a transaction"), background_writes():
         pass
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite page cache")
+def test_the_bulk_page_cache_is_set_for_the_block_and_restored_after(db, settings):
+    settings.TONGXING_SQLITE_BULK_CACHE_MB = 64
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    with transaction.atomic(), background_writes():
+        assert cache_size() == -64 * 1024
+    assert cache_size() == before != -64 * 1024
