@@ -95,7 +95,6 @@ def test_rows_written_through_the_background_writer_read_back_after_the_block(db
         inserter = BulkInserter(Household, ("id", "area", "address"), NOW, writer=writer)
         inserter.insert(rows[:1000])
         inserter.insert(rows[1000:])
-    assert (writer is None) == (connection.vendor != "sqlite")
     stored = dict(Household.objects.values_list("id", "address"))
     assert stored == {pk: address for pk, _, address in rows}
 
@@ -120,7 +119,6 @@ def test_a_failure_in_the_caller_while_rows_are_queued_writes_nothing(db):
     assert Household.objects.count() == 0
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL writes in the caller")
 def test_the_background_writer_refuses_to_start_outside_a_transaction(transactional_db):
     with pytest.raises(RuntimeError, match="needs a transaction"), background_writes():
         pass

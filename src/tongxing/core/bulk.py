@@ -63,26 +63,20 @@ def gc_paused() -> Iterator[None]:
 
 
 class BackgroundWriter:
-    """Runs bulk INSERTs on a second thread, on the same SQLite connection and so inside
-    the same transaction, while the calling thread converts the next rows.
+    """Runs bulk writes on a second thread, on the same connection and so inside the same
+    transaction, while the calling thread converts the next rows.
 
-    SQLite does its work (B-tree and index updates) with the GIL released, so this puts
-    the machine's second core to work: on a registry import that work is as long as the
-    Python that encrypts and converts the rows. The caller must not touch the database
-    itself between :meth:`submit` and :meth:`drain`; only this thread does. A failed
-    statement is raised in the caller at its next submit or drain, and the rows already
-    written go with the transaction's rollback, so nothing is half-applied.
+    SQLite does its work (B-tree and index updates) with the GIL released, and a
+    PostgreSQL server works in its own process while this thread waits for the end of a
+    COPY, so either way the machine's second core works while the caller encrypts and
+    converts. The caller must not touch the database itself between :meth:`submit` and
+    :meth:`drain`; only this thread does. A failed statement is raised in the caller at
+    its next submit or drain, and the rows already written go with the transaction's
+    rollback, so nothing is half-applied.
     """
 
-    def __init__(self, connection: Any):
-        connection.ensure_connection()
-        self.database = connection.connection  # the DB-API connection, not Django's wrapper
-        self.wrap_errors = connection.wrap_database_errors  # as Django's own, e.g. IntegrityError
-        self.max_parameters = min(
-            self.database.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), 32_766
-        )
-        self.statements: dict[tuple[str, int, int], str] = {}
-        self.jobs: queue.Queue[tuple[str, int, list[tuple[Any, ...]]] | None] = queue.Queue(2)
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[tuple[Callable[[list], None], list] | None] = queue.Queue(2)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
         self.thread.start()
@@ -91,37 +85,23 @@ class BackgroundWriter:
         while (job := self.jobs.get()) is not None:
             try:
                 if self.error is None:
-                    with self.wrap_errors:
-                        self._write(*job)
+                    write, rows = job
+                    write(rows)
             except BaseException as error:  # raised in the caller's thread
                 self.error = error
             finally:
                 self.jobs.task_done()
         self.jobs.task_done()
 
-    def _write(self, target: str, width: int, rows: list[tuple[Any, ...]]) -> None:
-        """Many rows per INSERT, not ``executemany``'s one per row: each statement gives
-        up the GIL once while SQLite works, instead of once per row, so this thread does
-        not wait for the converting thread a thousand times a batch."""
-        per_statement = max(1, self.max_parameters // width)
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            key = (target, width, len(chunk))
-            sql = self.statements.get(key)
-            if sql is None:
-                values = "(" + ",".join("?" * width) + ")"
-                sql = self.statements[key] = f"{target} {','.join([values] * len(chunk))}"
-            self.database.execute(sql, list(itertools.chain.from_iterable(chunk)))
-
     def _raise(self) -> None:
         if self.error is not None:
             error, self.error = self.error, None
             raise error
 
-    def submit(self, target: str, width: int, rows: list[tuple[Any, ...]]) -> None:
-        """Insert ``rows`` of ``width`` values with ``target`` ("INSERT INTO t (a, b) VALUES")."""
+    def submit(self, write: Callable[[list], None], rows: list[tuple[Any, ...]]) -> None:
+        """Call ``write(rows)`` on the writer's thread."""
         self._raise()
-        self.jobs.put((target, width, rows))  # blocks while two wait: memory stays bounded
+        self.jobs.put((write, rows))  # blocks while two wait: memory stays bounded
 
     def drain(self) -> None:
         """Wait until everything submitted is written; then the caller may query again."""
@@ -139,31 +119,31 @@ class BackgroundWriter:
 
 
 @contextlib.contextmanager
-def background_writes(using: str = DEFAULT_DB_ALIAS) -> Iterator[BackgroundWriter | None]:
+def background_writes(using: str = DEFAULT_DB_ALIAS) -> Iterator[BackgroundWriter]:
     """A :class:`BackgroundWriter` for the bulk writes inside the block, drained when the
-    block ends; ``None`` (write in the caller's thread) on databases other than SQLite,
-    where the server already works apart from the Python process."""
+    block ends. On SQLite the connection's page cache is enlarged for the block."""
     connection = connections[using]
-    if connection.vendor != "sqlite":
-        yield None
-        return
     if not connection.in_atomic_block:
         raise RuntimeError("background_writes() needs a transaction: open one first.")
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (cache_size,) = cursor.fetchone()
-        # SQLite's default 2 MB page cache spills a large transaction's dirty index pages
-        # to the WAL again and again: writing 300,000 imported persons took 28 s with it
-        # and 17 s with a cache big enough to keep them (memory is only taken as used).
-        cursor.execute(f"PRAGMA cache_size = {-1024 * settings.TONGXING_SQLITE_BULK_CACHE_MB}")
-    writer = BackgroundWriter(connection)
+    cache_size = None
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            (cache_size,) = cursor.fetchone()
+            # SQLite's default 2 MB page cache spills a large transaction's dirty index
+            # pages to the WAL again and again: writing 300,000 imported persons took 28 s
+            # with it and 17 s with a cache big enough to keep them (taken only as used).
+            megabytes = settings.TONGXING_SQLITE_BULK_CACHE_MB
+            cursor.execute(f"PRAGMA cache_size = {-1024 * megabytes}")
+    writer = BackgroundWriter()
     try:
         yield writer
         writer.drain()
     finally:
         writer.close()
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        if cache_size is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
 class _Row:
@@ -171,7 +151,8 @@ class _Row:
 
 
 class BulkInserter:
-    """Multi-row INSERTs of plain tuples through the connection's ``executemany``.
+    """Plain tuples written in bulk: multi-row INSERTs on SQLite, COPY on PostgreSQL,
+    in the caller's thread or a :class:`BackgroundWriter`'s.
 
     Measured here on SQLite (20,000 persons): ``bulk_create`` costs about 130 µs of CPU per
     person row (model instances, then per-value compilation into 45-row statements, as
@@ -239,10 +220,15 @@ class BulkInserter:
         self.fixed = tuple(fixed)
         # Names come from the model's metadata; every value is a query parameter.
         target = f"{quote(meta.db_table)} ({', '.join(quote(c) for c in columns)})"
-        self.sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         self.copy_sql = f"COPY {target} FROM STDIN" if conn.vendor == "postgresql" else ""
         self.insert_target = f"INSERT INTO {target} VALUES"
         self.width = len(columns)
+        self.statements: dict[int, str] = {}  # SQLite: multi-row INSERTs by row count
+        self.max_parameters = 999
+        if conn.vendor == "sqlite":
+            conn.ensure_connection()
+            limit = conn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            self.max_parameters = min(limit, 32_766)
 
     def _converter(self, model_field: models.Field) -> Callable[[Any], Any]:
         kind = type(model_field)
@@ -287,21 +273,44 @@ class BulkInserter:
         if self.converters or self.computed:
             rows = [self._convert(row) for row in rows]
         fixed = self.fixed
+        rows = [row + fixed for row in rows]
         if self.writer is not None:
-            self.writer.submit(self.insert_target, self.width, [row + fixed for row in rows])
-            return
-        with self.connection.cursor() as cursor:
+            self.writer.submit(self._write, rows)
+        else:
+            self._write(rows)
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Through the DB-API connection, so that a :class:`BackgroundWriter`'s thread may
+        call it too; its errors are Django's, as through a cursor."""
+        connection = self.connection
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
             if self.copy_sql:
                 # PostgreSQL: COPY, measured about three times faster here than
                 # executemany's one INSERT per row.
                 with (
-                    self.connection.wrap_database_errors,
-                    cursor.cursor.copy(self.copy_sql) as copy,
+                    connection.connection.cursor() as cursor,
+                    cursor.copy(self.copy_sql) as copy,
                 ):
                     for row in rows:
-                        copy.write_row(row + fixed)
+                        copy.write_row(row)
             else:
-                cursor.executemany(self.sql, [row + fixed for row in rows])
+                self._write_sqlite(connection.connection, rows)
+
+    def _write_sqlite(self, database: Any, rows: list[tuple[Any, ...]]) -> None:
+        """Many rows per INSERT, not ``executemany``'s one per row: each statement gives
+        up the GIL once while SQLite works, instead of once per row, so a writer's thread
+        does not wait for the converting thread a thousand times a batch."""
+        width = self.width
+        per_statement = max(1, self.max_parameters // width)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = self.statements.get(len(chunk))
+            if sql is None:
+                values = "(" + ",".join("?" * width) + ")"
+                sql = f"{self.insert_target} {','.join([values] * len(chunk))}"
+                self.statements[len(chunk)] = sql
+            database.execute(sql, list(itertools.chain.from_iterable(chunk)))
 
 
 def insert_arrow(
