@@ -135,7 +135,11 @@ class Inputs:
 
     def only(self, person_ids: pa.Array | list[int]) -> Inputs:
         """The rows of the given persons alone, with their households' statuses."""
-        wanted = pa.array(person_ids, pa.int64())
+        wanted = (
+            person_ids.cast(pa.int64())
+            if isinstance(person_ids, pa.Array)
+            else pa.array(person_ids, pa.int64())
+        )
         return self._where(lambda column: pc.is_in(column, wanted))
 
     def in_chunks(self, persons: int) -> Iterator[Inputs]:

@@ -173,7 +173,7 @@ def compute(
     clock = _timer()
     # Only a person with an application (approved, or ended since) can be paid or stop
     # being paid; deciding the others would be most of the work for none of the lines.
-    claimants = pc.unique(inputs.claims["person_id"]).to_pylist()
+    claimants = pc.unique(inputs.claims["person_id"])
     evaluation = evaluate(inputs.only(claimants), [month], parameters)
     decisions = evaluation.decisions
     con = ibis.duckdb.connect()
