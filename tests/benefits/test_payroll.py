@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import ProtectedError
 
 from tests import factories
 from tongxing.accounts.roles import Role
@@ -28,6 +29,7 @@ from tongxing.core.crypto import sm3_hex
 from tongxing.core.jobs import run_queued_jobs
 from tongxing.core.models import AuditEvent
 from tongxing.registry import actions as registry_actions
+from tongxing.registry.models import Person
 
 SEPTEMBER, OCTOBER, NOVEMBER = dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)
 
@@ -145,6 +147,29 @@ def test_preparing_again_before_approval_replaces_the_lines_without_duplicates(
 
     assert again.pk == first.pk
     assert PayrollLine.objects.filter(batch=again).count() == 4
+
+
+def test_a_paid_person_cannot_be_deleted_and_a_deleted_batch_takes_its_lines_with_it(
+    county, bazhou, recipients, django_capture_on_commit_callbacks
+):
+    """The lines keep no database foreign keys (for the bulk write's sake): Django's
+    PROTECT and CASCADE are what guard them."""
+    batch = prepare(county, bazhou, OCTOBER, django_capture_on_commit_callbacks)
+    severe = recipients["severe"]
+
+    with pytest.raises(ProtectedError) as refused:
+        severe.delete()
+
+    assert [str(x) for x in refused.value.protected_objects if isinstance(x, PayrollLine)] == [
+        f"{severe.pk} nursing_subsidy 2026-10 110.00"
+    ]
+    assert Person.objects.filter(pk=severe.pk).exists()
+    assert PayrollLine.objects.filter(batch=batch).count() == 4
+
+    batch.delete()
+
+    assert PayrollLine.objects.count() == 0
+    assert PayrollChange.objects.count() == 0
 
 
 def test_a_preparation_that_fails_mid_write_leaves_no_lines_and_a_rerun_completes(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -132,6 +132,50 @@ class Inputs:
     @property
     def tables(self) -> dict[str, pa.Table]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def only(self, person_ids: pa.Array | list[int]) -> Inputs:
+        """The rows of the given persons alone, with their households' statuses."""
+        wanted = (
+            person_ids.cast(pa.int64())
+            if isinstance(person_ids, pa.Array)
+            else pa.array(person_ids, pa.int64())
+        )
+        return self._where(lambda column: pc.is_in(column, wanted))
+
+    def in_chunks(self, persons: int) -> Iterator[Inputs]:
+        """The inputs cut into consecutive person-id ranges of at most ``persons`` persons
+        each. Every rule decides a person from that person's rows and household alone, so
+        the chunks' decisions together are the whole population's, in bounded memory."""
+        ids = pc.sort_indices(self.persons["person_id"])
+        ordered = pc.take(self.persons["person_id"], ids)
+        for start in range(0, len(ordered), persons):
+            low = ordered[start].as_py()
+            end = start + persons
+            if end >= len(ordered):
+                yield self._where(lambda column, low=low: pc.greater_equal(column, low))
+            else:
+                high = ordered[end].as_py()
+                yield self._where(
+                    lambda column, low=low, high=high: pc.and_(
+                        pc.greater_equal(column, low), pc.less(column, high)
+                    )
+                )
+
+    def _where(self, keep: Callable[[pa.ChunkedArray], pa.ChunkedArray]) -> Inputs:
+        persons = self.persons.filter(keep(self.persons["person_id"]))
+        # A household may have members on both sides of a cut: each side gets its statuses.
+        households = pc.unique(persons["household_id"].drop_null())
+        statuses = self.household_statuses
+        tables = {
+            name: table.filter(keep(table["person_id"]))
+            for name, table in self.tables.items()
+            if name not in ("persons", "household_statuses")
+        }
+        return Inputs(
+            persons=persons,
+            household_statuses=statuses.filter(pc.is_in(statuses["household_id"], households)),
+            **tables,
+        )
 
 
 RAW_CLAIMS = pa.schema(
