@@ -12,15 +12,14 @@ from tongxing.api.models import ApiToken, Endpoint
 from tongxing.api.purposes import PURPOSE_CHOICES, PURPOSES, Purpose
 from tongxing.core.scoping import prefix_q
 
+REVEALS = _("reveals names and full ID numbers")
+
 
 def purpose_label(purpose: Purpose) -> Promise | str:
     """The purpose's name, with a plain warning when its findings name persons."""
     if not purpose.identifies_persons:
         return purpose.label
     return format_lazy("{} — {}", purpose.label, REVEALS)
-
-
-REVEALS = _("reveals names and full ID numbers")
 
 
 class TokenForm(forms.Form):

@@ -34,7 +34,7 @@ full ID number and name; every person so revealed is an audit row (``REVEAL``, t
 token's purpose as the reason), as when staff reveal a number. The decision, rule by rule:
 
 - ``findings.pension`` (severely disabled, of working age, not in the pension enrolment
-  list): 人社 must enrol the person and pay the government-paid premium. Named.
+  list): 人社 must enrol the person. Named.
 - ``findings.school`` (school-age disabled child not in the enrolment list): education
   must place the child. Named.
 - ``findings.deaths`` (deceased still paid or alive in the registry): the federation
@@ -43,13 +43,14 @@ token's purpose as the reason), as when staff reveal a number. The decision, rul
 - ``findings.assistance``: a 低保 member without the living subsidy, and 低保/特困 not
   recorded in the registry, are the federation's to fix. 低保/特困 in the registry but
   not in civil affairs' list could be either side's error, so who must act is unclear:
-  the narrower choice is made and the whole purpose stays masked; the federation's staff
-  take such an item up with civil affairs themselves.
+  the narrower choice is made and the whole purpose stays masked; where staff find such
+  an item is civil affairs' to fix, they take it up with civil affairs themselves.
 
-Medical insurance enrolment and child screening follow-up are findings the issue plans
-(医保 and 卫健 would act on them, so they would be named), but the reconciliation has no
-such rules yet and so no purpose reads them. PIPL art. 6 (minimum necessary) is why the
-rest stays masked: findings a department acts on are its work, the others are ours.
+Medical insurance enrolment or premium and child screening follow-up are findings the
+issue plans (医保 and 卫健 would act on them, so their purposes would be named), but the
+reconciliation has no such rules yet and so no purpose reads them. PIPL art. 6 (minimum
+necessary) is why the rest stays masked: findings a department acts on are its work, the
+others are the federation's.
 """
 
 from __future__ import annotations
