@@ -122,3 +122,16 @@ def test_the_openapi_document_and_the_docs_page_are_published(client, db):
         "/api/v1/findings",
     }
     assert client.get("/api/docs").status_code == 200
+
+
+def test_the_openapi_document_describes_the_full_number_and_name_of_named_findings(client, db):
+    item = client.get("/api/openapi.json").json()["components"]["schemas"]["FindingItem"]
+    assert {"id_number", "name", "id_number_masked"} <= set(item["properties"])
+    assert "id_number" not in item["required"] and "name" not in item["required"]
+    assert "id_number_masked" in item["required"]
+    described = item["properties"]["id_number"]["description"]
+    assert "(findings.pension, findings.school)" in described
+    assert "audit trail" in described
+    assert item["properties"]["name"]["description"] == (
+        "The person's name, on the same terms as id_number."
+    )

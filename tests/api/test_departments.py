@@ -128,3 +128,14 @@ def test_the_demo_department_accounts_have_departments_that_fit_the_demo_token(d
     assert users["hospital"].department == OUTSIDE_BODY
     assert PURPOSES["certificate.hospital_fee"].allows(users["hospital"].department)
     assert {u.department for name, u in users.items() if u.role != Role.DEPARTMENT} == {""}
+
+
+def test_only_the_findings_their_department_must_act_on_name_persons():
+    assert {
+        key: (spec.rules, sorted(spec.departments))
+        for key, spec in PURPOSES.items()
+        if spec.identifies_persons
+    } == {
+        "findings.pension": (("severe_no_pension",), ["hrss"]),
+        "findings.school": (("child_not_enrolled",), ["education"]),
+    }

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories
+from tests.api.conftest import holder_of
 from tongxing.accounts.roles import Role
 from tongxing.api import actions
 from tongxing.api.models import ApiToken, ApiTokenEvent
@@ -196,3 +197,62 @@ def test_the_page_revokes_a_token(client, request, city, department):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoke_reason == "leaked"
+
+
+REVEALS = "This purpose reveals names and full ID numbers."
+
+
+def test_issuing_a_token_that_reveals_names_is_recorded_as_such_in_its_history(city, department):
+    with translation.override("en"):
+        named, _raw = create(
+            city, holder_of("findings.pension", department), purpose="findings.pension"
+        )
+        plain, _raw = create(city, department)
+    assert [(e.kind, e.actor, e.note) for e in named.events.all()] == [
+        ("created", city, "Issued to read names and full ID numbers.")
+    ]
+    assert [(e.kind, e.actor, e.note) for e in plain.events.all()] == [("created", city, "")]
+    summaries = AuditEvent.objects.filter(object_type="api.token").order_by("id")
+    assert [s.summary.endswith(", reveals names and ID numbers") for s in summaries] == [
+        True,
+        False,
+    ]
+
+
+def test_the_token_form_marks_the_purposes_that_reveal_names(client, request, city):
+    page = login(client, request, "city").get(reverse("api_clients:index")).content.decode()
+    assert "Findings about pension insurance enrolment — reveals names and full ID numbers" in page
+    assert "Findings about school enrolment — reveals names and full ID numbers" in page
+    assert page.count("— reveals names and full ID numbers") == 2
+
+
+def test_the_page_that_issues_a_named_findings_token_says_it_reveals_names(
+    client, request, city, department
+):
+    account = holder_of("findings.pension", department)
+    login(client, request, "city")
+    response = client.post(
+        reverse("api_clients:index"),
+        {
+            "name": "人社 enrolment system",
+            "account": account.pk,
+            "purpose": "findings.pension",
+            "area": "5119",
+            "expires_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            "rate_per_minute": "60",
+        },
+    )
+    page = response.content.decode()
+    assert response.context["created"]["token"].purpose == "findings.pension"
+    assert REVEALS in page
+    assert "Findings about pension insurance enrolment <strong>(reveals names" in page
+
+
+def test_a_token_page_says_whether_its_purpose_reveals_names(client, request, city, department):
+    named, _raw = create(city, holder_of("findings.school", department), purpose="findings.school")
+    plain, _raw = create(city, department, purpose="findings.deaths")
+    login(client, request, "city")
+    named_page = client.get(reverse("api_clients:detail", args=[named.pk])).content.decode()
+    plain_page = client.get(reverse("api_clients:detail", args=[plain.pk])).content.decode()
+    assert REVEALS in named_page
+    assert REVEALS not in plain_page

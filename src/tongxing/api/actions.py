@@ -131,7 +131,15 @@ def create_token(
             expires_at=expires_at,
             created_by=actor,
         )
-        ApiTokenEvent.objects.create(token=token, kind=TokenEventKind.CREATED, actor=actor)
+        # A token that will be shown names and full numbers says so in its history, as it
+        # was issued, whatever the purposes later become.
+        identifies = PURPOSES[purpose].identifies_persons
+        ApiTokenEvent.objects.create(
+            token=token,
+            kind=TokenEventKind.CREATED,
+            actor=actor,
+            note=_("Issued to read names and full ID numbers.") if identifies else "",
+        )
         audit.record(
             actor,
             AuditAction.CREATE,
@@ -140,7 +148,7 @@ def create_token(
             area_code=area_code,
             summary=(
                 f"API token {token.prefix}… for {account.username}: {purpose} in {area_code}, "
-                f"until {expires_on}"
+                f"until {expires_on}" + (", reveals names and ID numbers" if identifies else "")
             ),
         )
     return token, raw

@@ -30,8 +30,10 @@ from tongxing.api.errors import (
     refusal_response,
 )
 from tongxing.api.models import ApiCall, ApiToken, Endpoint
+from tongxing.api.purposes import PURPOSES
 from tongxing.core.masking import mask_id_number
 from tongxing.reconcile.kinds import KINDS
+from tongxing.reconcile.models import Finding
 
 # Bodies past this are refused (413) before they are read; a list of ~10,000 records fits.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -260,12 +262,25 @@ class CertificateOut(Schema):
     message: CertificateAnswer
 
 
+IDENTIFYING = [purpose.key for purpose in PURPOSES.values() if purpose.identifies_persons]
+
+
 class FindingItem(Schema):
     id: int
     rule: str
     status: str
     area_code: str
     id_number_masked: str
+    id_number: str | None = Field(
+        None,
+        description="The full 18-character ID number. Only for purposes whose department "
+        f"must act on the person ({', '.join(IDENTIFYING)}); absent for the others. Each "
+        "person so revealed is recorded in the audit trail with the purpose.",
+    )
+    name: str | None = Field(
+        None,
+        description="The person's name, on the same terms as id_number.",
+    )
     found_at: dt.datetime
     closed_at: dt.datetime | None = None
     list_id: int | None = None
@@ -356,6 +371,7 @@ def check_certificate(request: HttpRequest, payload: CertificateQuery) -> Any:
     response={200: FindingsOut, **REFUSALS},
     url_name=Endpoint.READ_FINDINGS,
     summary="Read findings for the token's purpose",
+    exclude_unset=True,  # id_number and name are absent, not null, where not shown
 )
 def read_findings(
     request: HttpRequest,
@@ -365,7 +381,10 @@ def read_findings(
     status: Annotated[Literal["open", "resolved", "dismissed"] | None, Query()] = None,
 ) -> Any:
     """The reconciliation's findings in the token's area (or a part of it) that the
-    token's purpose covers, newest first. ID numbers are masked."""
+    token's purpose covers, newest first. ID numbers are masked, except for purposes
+    whose department must act on each person (pension and school enrolment): their
+    findings also carry the full ID number and the name, and every person so revealed is
+    recorded in the audit trail with the token's purpose."""
     token: ApiToken = request.auth
     found = queries.findings_for_token(token, area).order_by("-found_at", "-id")
     if status:
@@ -373,27 +392,32 @@ def read_findings(
     total = found.count()
     start = (page - 1) * page_size
     rows = list(found.select_related("person", "department_list")[start : start + page_size])
+    identifies = token.spec.identifies_persons
     queries.log_findings_read(token, rows, area)
     return {
         "header": header("on-search-findings"),
         "message": {
             "pagination": {"page_number": page, "page_size": page_size, "total_count": total},
-            "findings": [_finding(row) for row in rows],
+            "findings": [_finding(row, identifies) for row in rows],
         },
     }
 
 
-def _finding(row) -> dict[str, Any]:
+def _finding(row: Finding, identifies: bool) -> dict[str, Any]:
     listed = row.department_list
-    return {
+    person = row.person
+    item = {
         "id": row.pk,
         "rule": row.rule,
         "status": row.status,
         "area_code": row.area_id,
-        "id_number_masked": mask_id_number(row.person.id_number),
+        "id_number_masked": mask_id_number(person.id_number),
         "found_at": row.found_at,
         "closed_at": row.closed_at,
         "list_id": listed.pk if listed else None,
         "list_date": listed.list_date if listed else None,
         "event_date": (row.evidence or {}).get("event_date"),
     }
+    if identifies:
+        item |= {"id_number": person.id_number, "name": person.name}
+    return item

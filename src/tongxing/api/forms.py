@@ -1,14 +1,25 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tongxing.accounts.models import User
 from tongxing.accounts.roles import Role
 from tongxing.api import queries
 from tongxing.api.models import ApiToken, Endpoint
-from tongxing.api.purposes import PURPOSE_CHOICES
+from tongxing.api.purposes import PURPOSE_CHOICES, PURPOSES, Purpose
 from tongxing.core.scoping import prefix_q
+
+REVEALS = _("reveals names and full ID numbers")
+
+
+def purpose_label(purpose: Purpose) -> Promise | str:
+    """The purpose's name, with a plain warning when its findings name persons."""
+    if not purpose.identifies_persons:
+        return purpose.label
+    return format_lazy("{} — {}", purpose.label, REVEALS)
 
 
 class TokenForm(forms.Form):
@@ -20,7 +31,15 @@ class TokenForm(forms.Form):
     account = forms.ModelChoiceField(
         label=_("Department account"), queryset=User.objects.none(), empty_label="—"
     )
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=[("", "—"), *PURPOSE_CHOICES])
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=[("", "—"), *[(p.key, purpose_label(p)) for p in PURPOSES.values()]],
+        help_text=_(
+            "A purpose marked “reveals names and full ID numbers” is for findings the "
+            "department must act on itself: the token receives each person's name and full "
+            "ID number, and every person shown is recorded in the audit trail."
+        ),
+    )
     area = forms.CharField(
         label=_("Area code"),
         max_length=12,

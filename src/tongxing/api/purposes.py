@@ -26,6 +26,31 @@ Each purpose also names the departments whose accounts may hold it (the account'
 
 The department lists are a judgement about Bazhong's practice, not a sourced rule; a city
 that assigns the work differently changes them here.
+
+Who is named in findings (``identifies_persons``): a findings purpose answers with masked
+ID numbers, unless the department holding it must itself act on each person. Then a
+masked number leaves it nothing to act on, and each finding also carries the person's
+full ID number and name; every person so revealed is an audit row (``REVEAL``, the
+token's purpose as the reason), as when staff reveal a number. The decision, rule by rule:
+
+- ``findings.pension`` (severely disabled, of working age, not in the pension enrolment
+  list): 人社 must enrol the person. Named.
+- ``findings.school`` (school-age disabled child not in the enrolment list): education
+  must place the child. Named.
+- ``findings.deaths`` (deceased still paid or alive in the registry): the federation
+  stops the payment and closes the record; the reporting department only needs to know
+  its list was used. Masked.
+- ``findings.assistance``: a 低保 member without the living subsidy, and 低保/特困 not
+  recorded in the registry, are the federation's to fix. 低保/特困 in the registry but
+  not in civil affairs' list could be either side's error, so who must act is unclear:
+  the narrower choice is made and the whole purpose stays masked; where staff find such
+  an item is civil affairs' to fix, they take it up with civil affairs themselves.
+
+Medical insurance enrolment or premium and child screening follow-up are findings the
+issue plans (医保 and 卫健 would act on them, so their purposes would be named), but the
+reconciliation has no such rules yet and so no purpose reads them. PIPL art. 6 (minimum
+necessary) is why the rest stays masked: findings a department acts on are its work, the
+others are the federation's.
 """
 
 from __future__ import annotations
@@ -63,6 +88,8 @@ class Purpose:
     kinds: tuple[str, ...] = ()  # lists it may submit
     rules: tuple[str, ...] = ()  # findings it may read
     shows_category_grade: bool = False
+    # Findings carry full ID numbers and names, each one audited (see the module's text).
+    identifies_persons: bool = False
     # The account departments (accounts.models.ACCOUNT_DEPARTMENT_CHOICES) that may hold it.
     departments: frozenset[str] = frozenset()
 
@@ -117,6 +144,7 @@ def _purposes() -> list[Purpose]:
             Operation.READ_FINDINGS,
             _("Findings about pension insurance enrolment"),
             rules=(Rule.SEVERE_NO_PENSION,),
+            identifies_persons=True,
             departments=_held_by(Department.HUMAN_RESOURCES),
         ),
         Purpose(
@@ -124,6 +152,7 @@ def _purposes() -> list[Purpose]:
             Operation.READ_FINDINGS,
             _("Findings about school enrolment"),
             rules=(Rule.CHILD_NOT_ENROLLED,),
+            identifies_persons=True,
             departments=_held_by(Department.EDUCATION),
         ),
         Purpose(

@@ -34,16 +34,47 @@ def findings_for_token(token: ApiToken, area_code: str | None = None) -> QuerySe
 
 def log_findings_read(token: ApiToken, rows: Sequence[Finding], area_code: str | None) -> None:
     """One audit row per page read (PIPL: who saw what): the findings' ids, not the persons'
-    data."""
-    audit.record(
-        token.account,
-        AuditAction.VIEW,
-        object_type="reconcile.finding",
-        area_code=area_code or token.area_id,
-        summary=("API findings read: " + ",".join(str(row.pk) for row in rows))[:200],
-        purpose=token.purpose,
-        source=f"api:{token.prefix}",
-    )
+    data. A purpose that identifies persons also gets one ``REVEAL`` row per person whose
+    full number and name the page carried, with the token's purpose as the reason, as a
+    staff reveal has; all in one chained write, so the page is answered only once every
+    reveal is on record."""
+    source = f"api:{token.prefix}"
+    at = timezone.now()
+    events = [
+        audit.build_event(
+            token.account,
+            AuditAction.VIEW,
+            object_type="reconcile.finding",
+            area_code=area_code or token.area_id,
+            summary=("API findings read: " + ",".join(str(row.pk) for row in rows))[:200],
+            purpose=token.purpose,
+            source=source,
+            at=at,
+        )
+    ]
+    if token.spec.identifies_persons:
+        # A person found by the same rule twice (closed, then found again) is one reveal.
+        findings: dict[int, list[Finding]] = {}
+        for row in rows:
+            findings.setdefault(row.person_id, []).append(row)
+        events += [
+            audit.build_event(
+                token.account,
+                AuditAction.REVEAL,
+                object_type="registry.person",
+                object_id=person_id,
+                person_id=person_id,
+                area_code=found[0].person.area_id,
+                summary=(
+                    "id_number, name, in API findings " + ",".join(str(row.pk) for row in found)
+                )[:200],
+                purpose=token.purpose,
+                source=source,
+                at=at,
+            )
+            for person_id, found in findings.items()
+        ]
+    audit.record_many(events)
 
 
 # --- the call log ------------------------------------------------------------------------
