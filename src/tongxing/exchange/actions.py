@@ -106,14 +106,13 @@ def _row_checks(actor: User, batch: ImportBatch, progress: Progress) -> tuple[Va
     except FileRejected as rejected:
         return validator, RowChecks([file_problem(rejected.code, rejected.message)], 0, [])
     batch.file_format, batch.encoding = sheet.file_format, sheet.encoding
-    with gc_paused():
-        return validator, validator.check_sheet(sheet)
+    return validator, validator.check_sheet(sheet)
 
 
 def check_file(actor: User, batch: ImportBatch, progress: Progress | None = None) -> Outcome:
     """Read and check the stored file for ``actor``; writes nothing."""
-    validator, checks = _row_checks(actor, batch, progress or _no_progress)
     with gc_paused():
+        validator, checks = _row_checks(actor, batch, progress or _no_progress)
         return validator.finish(checks)
 
 
@@ -180,11 +179,11 @@ def validate_import(
     ensure_may_import(actor, batch)
     if batch.state not in (ImportState.UPLOADED, ImportState.VALIDATED):
         raise ValidationError(_("This import has already been applied or has failed."))
-    validator, checks = _row_checks(actor, batch, progress or _no_progress)
-    with gc_paused():
+    with gc_paused():  # a million rows of long-lived objects: see gc_paused
+        validator, checks = _row_checks(actor, batch, progress or _no_progress)
         outcome = validator.finish(checks)
-    batch.checked_digest = _keep_checks(batch, checks, validator.checks_key())
-    del checks
+        batch.checked_digest = _keep_checks(batch, checks, validator.checks_key())
+        del checks
     with transaction.atomic():
         _save_report(batch, outcome)
         batch.state = ImportState.VALIDATED
@@ -222,13 +221,13 @@ def apply_import(
     if batch.state != ImportState.VALIDATED:
         raise ValidationError(_("Only a checked import that is not yet applied can be applied."))
     mode = ApplyMode(mode)
-    validator = Validator(actor, timezone.localdate(), progress)
-    checks = _kept_checks(batch, validator)
-    if checks is None:
-        validator, checks = _row_checks(actor, batch, progress)
     with gc_paused():
+        validator = Validator(actor, timezone.localdate(), progress)
+        checks = _kept_checks(batch, validator)
+        if checks is None:
+            validator, checks = _row_checks(actor, batch, progress)
         outcome = validator.finish(checks)
-    del checks
+        del checks
     if outcome.file_problems or (mode == ApplyMode.ALL_OR_NOTHING and outcome.bad_rows):
         with transaction.atomic():
             _save_report(batch, outcome)
