@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import pyarrow as pa
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -13,6 +15,7 @@ from tests.reconcile.helpers import ON, upload
 from tongxing.core.idnumbers import make_id_number
 from tongxing.core.models import AuditEvent
 from tongxing.reconcile import actions
+from tongxing.reconcile.engine import FINDINGS
 from tongxing.reconcile.models import DepartmentList, Finding, FindingStatus, Rule
 
 ROLES = (
@@ -212,3 +215,23 @@ def test_opening_an_item_is_logged_with_its_person(client, township, finding):
         finding.person_id,
         township,
     )
+
+
+def test_the_evidence_text_is_what_json_dumps_writes_with_the_empty_values_left_out():
+    evidence = [
+        {"event_date": "2025-03-20", "months": 2, "first_month": "2025-04-01"},
+        {},  # every value empty: a row pyarrow's skipping join once dropped
+        {"detail": '低保 "tekun"\\, '},
+        {"months": 0, "last_month": "2025-05-01", "detail": "a\nb"},
+        {},
+    ]
+    columns = {name: [None] * len(evidence) for name in FINDINGS.names}
+    for row, values in enumerate(evidence):
+        for key, value in values.items():
+            is_date = key in ("event_date", "first_month", "last_month")
+            columns[key][row] = dt.date.fromisoformat(value) if is_date else value
+    found = pa.table(columns, schema=FINDINGS)
+
+    texts = actions._evidence_json(found).to_pylist()
+
+    assert texts == [json.dumps(values, ensure_ascii=False) for values in evidence]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -204,21 +205,28 @@ def receive_list(
 EVIDENCE = ("event_date", "months", "first_month", "last_month", "detail")
 
 
-def _evidence_json(found: pa.Table) -> list[str]:
-    # Dates become ISO text in Arrow, not per value in Python.
-    columns = [
-        (
-            found[key].cast(pa.string())
-            if pa.types.is_date(found.schema.field(key).type)
-            else found[key]
-        ).to_pylist()
-        for key in EVIDENCE
-    ]
+def _evidence_json(found: pa.Table) -> pa.Array:
+    """Each finding's evidence as JSON text, the keys whose value is null left out, as
+    ``json.dumps`` writes it. A column holds few distinct values (a list's date, a count
+    of months), so each distinct value is encoded once and the texts are put together in
+    Arrow: at 100,000 findings, a dict and an encode per row took most of a second."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    return [
-        dumps({key: value for key, value in zip(EVIDENCE, values) if value is not None})  # noqa: B905
-        for values in zip(*columns, strict=True)
-    ]
+    pairs = []
+    for key in EVIDENCE:
+        column = found[key].combine_chunks()
+        if pa.types.is_date(column.type):
+            column = column.cast(pa.string())
+        distinct = column.dictionary_encode()
+        texts = pa.array(
+            [f"{dumps(key)}: {dumps(value)}, " for value in distinct.dictionary.to_pylist()],
+            pa.string(),
+        )
+        pairs.append(pc.fill_null(texts.take(distinct.indices), ""))
+    # Not null_handling="skip": in pyarrow 26 it dropped the rows whose values were all
+    # null. No JSON value ends in a comma or a space, so trimming them takes off the last
+    # separator alone.
+    body = pc.utf8_rtrim(pc.binary_join_element_wise(*pairs, ""), characters=", ")
+    return pc.binary_join_element_wise("{", body, "}", "")
 
 
 def write_findings(found: pa.Table, now: dt.datetime) -> int:
@@ -244,7 +252,7 @@ def write_findings(found: pa.Table, now: dt.datetime) -> int:
                     "person_id": found["person_id"],
                     "area_id": found["area_id"],
                     "department_list_id": found["list_id"],
-                    "evidence": pa.array(evidence, pa.string()),
+                    "evidence": evidence,
                     "amount": yuan,
                     "found_at": pa.array([now] * count, pa.timestamp("us", tz="UTC")),
                     "status": pa.array([FindingStatus.OPEN.value] * count),
@@ -274,7 +282,7 @@ def write_findings(found: pa.Table, now: dt.datetime) -> int:
             found["person_id"].to_pylist(),
             found["area_id"].to_pylist(),
             found["list_id"].to_pylist(),
-            [json.loads(text) for text in evidence],
+            [json.loads(text) for text in evidence.to_pylist()],
             yuan.to_pylist(),
             [now] * found.num_rows,
             [FindingStatus.OPEN.value] * found.num_rows,

@@ -97,14 +97,20 @@ class Finding(models.Model):
     """One worklist item: what a rule found about a person, and how it was closed."""
 
     rule = models.CharField(_("finding"), max_length=30, choices=Rule.choices)
+    # Each index costs every reconciliation run one more entry per finding written
+    # (100,000 at a million persons), and each database foreign key one more check at
+    # commit (for the person, a second or more at 100,000 findings): person, area and
+    # list are copied from rows the run has just read, and Django still applies PROTECT
+    # and SET_NULL on delete.
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+        db_constraint=False,
     )
     # The person's area when found: whose worklist it is on. No index of its own: the
-    # (area, status, rule) index leads with it. Each index costs every reconciliation
-    # run one more entry per finding written (100,000 at a million persons), and each
-    # database foreign key one more check at commit: area and list are copied from rows
-    # the run has just read, and Django still applies PROTECT and SET_NULL on delete.
+    # (area, status, rule) index leads with it.
     area = models.ForeignKey(
         "areas.Area",
         on_delete=models.PROTECT,
