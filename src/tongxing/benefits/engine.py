@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -124,14 +125,24 @@ def _decision(f: ir.Table, benefit: Benefit, p: Params) -> dict[str, ir.Value]:
     }
 
 
-def _on_day(value: ir.Value, f: ir.Table, wide: ir.Table, k: int) -> ir.Value:
-    """``value``, written over the facts of one day ``f``, over the ``k``-th day's
-    columns of the wide facts: the rule as written, reading its facts from there."""
+@functools.lru_cache(maxsize=64)
+def _day_columns(days: int, overrides: tuple[tuple[str, Any], ...], k: int) -> dict:
+    """Each column of the facts of one day, as the wide facts' column it is on the
+    ``k``-th day."""
+    wide, f = _facts_tables(days, overrides)
     names = set(wide.columns)
-    replacements = {
-        f[name].op(): wide[name if name in names else f"{name}_{k}"].op() for name in f.columns
-    }
-    return value.op().replace(replacements).to_expr()
+    return {f[name].op(): wide[name if name in names else f"{name}_{k}"].op() for name in f.columns}
+
+
+def _on_day(
+    values: dict[str, ir.Value], days: int, overrides: tuple[tuple[str, Any], ...], k: int
+) -> dict[str, ir.Value]:
+    """``values``, written over the facts of one day, over the ``k``-th day's columns of
+    the wide facts: the rule as written, reading its facts from there. (One struct, so
+    that the parts the values share are rewritten once.)"""
+    struct = ops.StructColumn(names=tuple(values), values=tuple(v.op() for v in values.values()))
+    rewritten = struct.replace(_day_columns(days, overrides, k))
+    return {name: op.to_expr() for name, op in zip(values, rewritten.values, strict=True)}
 
 
 # Paid before not paid, eligible before not, the higher amount; one number per decision.
@@ -148,7 +159,9 @@ def _score(decided: ir.Table, prefix: str) -> ir.IntegerValue:
 
 
 def _decided(
-    wide: ir.Table, f: ir.Table, parts: list[tuple[str, Benefit, Params, int, int]]
+    days: int,
+    overrides: tuple[tuple[str, Any], ...],
+    parts: list[tuple[str, Benefit, Params, int, int]],
 ) -> ir.Table:
     """One row per person: for each part (a column prefix, a benefit, a month's
     parameters, the month's first and last day), the better of the benefit's decisions
@@ -157,13 +170,14 @@ def _decided(
     Both days of a person are in one row, so both are decided side by side and each
     column picked by one comparison: no join, no grouping, and the person's own columns
     (id, township, village) come out once, not once per benefit and month."""
+    wide, f = _facts_tables(days, overrides)
     both = {name: wide[name] for name in PERSON_COLUMNS}
     for prefix, benefit, p, first, last in parts:
         decision = _decision(f, benefit, p)
         for day, k in (("a", first), ("b", last)):
             both |= {
-                f"{prefix}{day}_{name}": _on_day(value, f, wide, k)
-                for name, value in decision.items()
+                f"{prefix}{day}_{name}": value
+                for name, value in _on_day(decision, days, overrides, k).items()
             }
     side_by_side = wide.select(**both)
     columns: dict[str, ir.Value] = {name: side_by_side[name] for name in PERSON_COLUMNS}
@@ -235,7 +249,7 @@ def evaluate(
     months = sorted({m.replace(day=1) for m in months})
     days = [day for month in months for day in month_bounds(month)]
     frozen = tuple(sorted((overrides or {}).items()))
-    wide, f = _facts_tables(len(days), frozen)
+    f = _facts_tables(len(days), frozen)[1]
     evaluation = Evaluation(
         months=months,
         decisions=DECISION.empty_table(),
@@ -257,7 +271,7 @@ def evaluate(
             parts.append((prefix, benefit, p, 2 * i, 2 * i + 1))
         evaluation.parameters_used |= p.used
     if parts:
-        query = _decided(wide, f, parts)
+        query = _decided(len(days), frozen, parts)
         con = duckdb.connect()
         try:
             register_inputs(con, inputs, days)

@@ -111,10 +111,10 @@ def wide_facts_sql(
 def facts_sql(
     days: int, benefit_codes: tuple[str, ...], overrides: tuple[tuple[str, Any], ...]
 ) -> str:
-    """The facts query (one row per person and day) as DuckDB SQL, like
-    :func:`wide_facts_sql`."""
+    """The facts as one row per person and day, as DuckDB SQL over the wide facts in a
+    table named ``wide``."""
     wide = wide_facts_on(input_tables(days), days, benefit_codes, dict(overrides))
-    return ibis.to_sql(long_facts(wide, days), dialect="duckdb")
+    return ibis.to_sql(long_facts(ibis.table(wide.schema(), name="wide"), days), dialect="duckdb")
 
 
 def register_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, days: list[dt.date]) -> None:
@@ -134,8 +134,10 @@ def compute_facts(
     con = duckdb.connect()
     try:
         register_inputs(con, inputs, days)
-        sql = facts_sql(len(days), benefit_codes, tuple(sorted((overrides or {}).items())))
-        return con.sql(sql).to_arrow_table()
+        frozen = tuple(sorted((overrides or {}).items()))
+        # Computed once and kept, as each day's rows read it.
+        con.execute(f"CREATE TEMP TABLE wide AS {wide_facts_sql(len(days), benefit_codes, frozen)}")
+        return con.sql(facts_sql(len(days), benefit_codes, frozen)).to_arrow_table()
     finally:
         con.close()
 
@@ -159,9 +161,7 @@ def _certificate_then(t: dict[str, ir.Table], count: int) -> ir.Table:
         # At the opening of the month a change dated that day has not happened yet (a
         # certificate frozen on 1 October still counts for October, as a death on 1
         # October does); at the close of the month a change dated that day has.
-        later = (history.effective_date > day) | (
-            (history.effective_date == day) & (day == month)
-        )
+        later = (history.effective_date > day) | ((history.effective_date == day) & (day == month))
         # The value replaced by the first change after the day is the value on the day.
         for name in CERTIFICATE_FIELDS:
             before = history[f"{name}_before"]
