@@ -112,16 +112,28 @@ def _decision(f: ir.Table, benefit: Benefit, p: Params) -> dict[str, ir.Value]:
         *((~t, c.code) for t, c in zip(tests, conditions, strict=True)),
         else_=ibis.null("string"),
     )
-    claim = f[f"claim_{benefit.code}"]
     return {
         "month": f.month,
         "grade": f.grade,
         "eligible": eligible,
-        "claim": claim,
-        "paid": eligible & claim,
-        "amount_fen": ibis.ifelse(eligible, benefit.amount(f, p), 0).cast("int64"),
+        "claim": f[f"claim_{benefit.code}"],
+        "standard": benefit.amount(f, p),
         "failed": failed,
         "day": f.day,
+    }
+
+
+def _paid(decided: ir.Table, prefix: str) -> dict[str, ir.Value]:
+    """The decision's columns from :func:`_decision`'s, with what it pays."""
+    eligible = decided[f"{prefix}eligible"]
+    columns = {
+        name: decided[f"{prefix}{name}"]
+        for name in DECISION.names
+        if name not in (*PERSON_COLUMNS, "benefit", "paid", "amount_fen")
+    }
+    return columns | {
+        "paid": eligible & decided[f"{prefix}claim"],
+        "amount_fen": ibis.ifelse(eligible, decided[f"{prefix}standard"], 0).cast("int64"),
     }
 
 
@@ -151,10 +163,15 @@ _PAID, _ELIGIBLE, _AMOUNT_LIMIT = 2**61, 2**60, 2**40
 
 def _score(decided: ir.Table, prefix: str) -> ir.IntegerValue:
     # A decision that could not be scored (no amount) ranks below every other.
+    amount = decided[f"{prefix}amount_fen"]
+    # Clipped as ``amount.clip(0, limit)`` would, in a quarter of the SQL.
+    clipped = ibis.cases(
+        (amount < 0, 0), (amount >= _AMOUNT_LIMIT, _AMOUNT_LIMIT - 1), else_=amount
+    )
     return (
         decided[f"{prefix}paid"].cast("int64") * _PAID
         + decided[f"{prefix}eligible"].cast("int64") * _ELIGIBLE
-        + decided[f"{prefix}amount_fen"].clip(lower=0, upper=_AMOUNT_LIMIT - 1)
+        + clipped
     ).fill_null(-1)
 
 
@@ -179,18 +196,34 @@ def _decided(
                 f"{prefix}{day}_{name}": value
                 for name, value in _on_day(decision, days, overrides, k).items()
             }
-    side_by_side = wide.select(**both)
-    columns: dict[str, ir.Value] = {name: side_by_side[name] for name in PERSON_COLUMNS}
+    tested = wide.select(**both)
+    # In steps, each reading the one before by name: the SQL names each value once, and
+    # stays small enough to parse and plan quickly.
+    paid = {name: tested[name] for name in PERSON_COLUMNS}
     for prefix, *_ in parts:
-        take_last = _score(side_by_side, f"{prefix}b_") > _score(side_by_side, f"{prefix}a_")
+        for day in ("a", "b"):
+            paid |= {
+                f"{prefix}{day}_{name}": value
+                for name, value in _paid(tested, f"{prefix}{day}_").items()
+            }
+    decided = tested.select(**paid)
+    scored = decided.mutate(
+        **{
+            f"{prefix}take_last": _score(decided, f"{prefix}b_") > _score(decided, f"{prefix}a_")
+            for prefix, *_ in parts
+        }
+    )
+    columns: dict[str, ir.Value] = {name: scored[name] for name in PERSON_COLUMNS}
+    for prefix, *_ in parts:
+        take_last = scored[f"{prefix}take_last"]
         columns |= {
             f"{prefix}{name}": ibis.ifelse(
-                take_last, side_by_side[f"{prefix}b_{name}"], side_by_side[f"{prefix}a_{name}"]
+                take_last, scored[f"{prefix}b_{name}"], scored[f"{prefix}a_{name}"]
             )
             for name in DECISION.names
             if name not in (*PERSON_COLUMNS, "benefit")
         }
-    return side_by_side.select(**columns)
+    return scored.select(**columns)
 
 
 def _long(decided: pa.Table, parts: list[tuple[str, Benefit, Params, int, int]]) -> pa.Table:
