@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tongxing.benefits.facts import (
     compute_facts,
@@ -102,16 +103,27 @@ def _facts_tables(days: int, overrides: tuple[tuple[str, Any], ...]) -> tuple[ir
 PERSON_COLUMNS = ("person_id", "township", "village")
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One benefit decided for one month: its columns' prefix in the decisions query,
+    the month's first and last day (as numbers of the wide facts' days), and the codes
+    of its conditions in order."""
+
+    prefix: str
+    benefit: Benefit
+    first: int
+    last: int
+    conditions: tuple[str, ...]
+
+
 def _decision(f: ir.Table, benefit: Benefit, p: Params) -> dict[str, ir.Value]:
     """One benefit's decision over the facts of one day, column by column (the
-    :data:`DECISION` columns but the person's and the benefit)."""
-    conditions = benefit.conditions(f, p)
-    tests = _tests(conditions)
+    :data:`DECISION` columns but the person's and the benefit). The first condition
+    not met is its number in the benefit's conditions: a small integer, not a string
+    per person, until :func:`_long` names it."""
+    tests = _tests(benefit.conditions(f, p))
     eligible = functools.reduce(operator.and_, tests, ibis.literal(True))
-    failed = ibis.cases(
-        *((~t, c.code) for t, c in zip(tests, conditions, strict=True)),
-        else_=ibis.null("string"),
-    )
+    failed = ibis.cases(*((~t, i) for i, t in enumerate(tests)), else_=ibis.null("int16"))
     return {
         "month": f.month,
         "grade": f.grade,
@@ -178,7 +190,7 @@ def _score(decided: ir.Table, prefix: str) -> ir.IntegerValue:
 def _decided(
     days: int,
     overrides: tuple[tuple[str, Any], ...],
-    parts: list[tuple[str, Benefit, Params, int, int]],
+    parts: list[tuple[_Part, Params]],
 ) -> ir.Table:
     """One row per person: for each part (a column prefix, a benefit, a month's
     parameters, the month's first and last day), the better of the benefit's decisions
@@ -189,9 +201,10 @@ def _decided(
     (id, township, village) come out once, not once per benefit and month."""
     wide, f = _facts_tables(days, overrides)
     both = {name: wide[name] for name in PERSON_COLUMNS}
-    for prefix, benefit, p, first, last in parts:
-        decision = _decision(f, benefit, p)
-        for day, k in (("a", first), ("b", last)):
+    for part, p in parts:
+        prefix = part.prefix
+        decision = _decision(f, part.benefit, p)
+        for day, k in (("a", part.first), ("b", part.last)):
             both |= {
                 f"{prefix}{day}_{name}": value
                 for name, value in _on_day(decision, days, overrides, k).items()
@@ -200,7 +213,8 @@ def _decided(
     # In steps, each reading the one before by name: the SQL names each value once, and
     # stays small enough to parse and plan quickly.
     paid = {name: tested[name] for name in PERSON_COLUMNS}
-    for prefix, *_ in parts:
+    prefixes = [part.prefix for part, _ in parts]
+    for prefix in prefixes:
         for day in ("a", "b"):
             paid |= {
                 f"{prefix}{day}_{name}": value
@@ -210,11 +224,11 @@ def _decided(
     scored = decided.mutate(
         **{
             f"{prefix}take_last": _score(decided, f"{prefix}b_") > _score(decided, f"{prefix}a_")
-            for prefix, *_ in parts
+            for prefix in prefixes
         }
     )
     columns: dict[str, ir.Value] = {name: scored[name] for name in PERSON_COLUMNS}
-    for prefix, *_ in parts:
+    for prefix in prefixes:
         take_last = scored[f"{prefix}take_last"]
         columns |= {
             f"{prefix}{name}": ibis.ifelse(
@@ -226,20 +240,56 @@ def _decided(
     return scored.select(**columns)
 
 
-def _long(decided: pa.Table, parts: list[tuple[str, Benefit, Params, int, int]]) -> pa.Table:
+_SQL_CACHE: dict[tuple, str] = {}
+
+
+def _decided_sql(
+    days: int, overrides: tuple[tuple[str, Any], ...], parts: list[tuple[_Part, Params]]
+) -> str:
+    """:func:`_decided` as DuckDB SQL. A rule is a function of the facts, the month and
+    the parameter values it reads, so the same parts in the same month with the same
+    values give the same SQL: each process builds and compiles it once (a payroll
+    decides county after county, the benchmark chunk after chunk)."""
+    key = (
+        days,
+        overrides,
+        tuple(
+            (
+                type(part.benefit),
+                part.prefix,
+                part.first,
+                part.last,
+                part.conditions,
+                p.day,
+                tuple(sorted((name, repr(at.value)) for name, at in p.used.items())),
+            )
+            for part, p in parts
+        ),
+    )
+    if key not in _SQL_CACHE:
+        if len(_SQL_CACHE) >= 256:
+            _SQL_CACHE.clear()
+        _SQL_CACHE[key] = ibis.to_sql(_decided(days, overrides, parts), dialect="duckdb")
+    return _SQL_CACHE[key]
+
+
+def _long(decided: pa.Table, parts: list[_Part]) -> pa.Table:
     """The decisions as :data:`DECISION` rows, one per person, benefit and month: each
     part's columns beside the person's (shared, not copied)."""
     rows = decided.num_rows
     tables = []
-    for prefix, benefit, *_ in parts:
+    for part in parts:
         columns = []
         for name in DECISION.names:
             if name == "benefit":
-                columns.append(pa.repeat(pa.scalar(benefit.code, pa.string()), rows))
+                columns.append(pa.repeat(pa.scalar(part.benefit.code, pa.string()), rows))
             elif name in PERSON_COLUMNS:
                 columns.append(decided[name])
+            elif name == "failed":
+                codes = pa.array(part.conditions, pa.string())
+                columns.append(pc.take(codes, decided[f"{part.prefix}failed"]))
             else:
-                columns.append(decided[f"{prefix}{name}"])
+                columns.append(decided[f"{part.prefix}{name}"])
         tables.append(pa.table(columns, names=DECISION.names).cast(DECISION))
     return pa.concat_tables(tables)
 
@@ -290,28 +340,29 @@ def evaluate(
         days=days,
         overrides=overrides,
     )
-    parts: list[tuple[str, Benefit, Params, int, int]] = []
+    parts: list[tuple[_Part, Params]] = []
     for i, month in enumerate(months):
         p = Params(parameters, month)
         for benefit in benefits:
-            prefix = f"m{i}_{benefit.code}_"
             try:
-                # Built here only to learn whether every parameter it reads has a value.
-                _decision(f, benefit, p)
+                # Read here for the codes of the conditions, and to learn whether every
+                # parameter the rule reads has a value.
+                codes = tuple(c.code for c in benefit.conditions(f, p))
+                benefit.amount(f, p)
             except ParameterLookupError as error:
                 evaluation.not_configured.setdefault(benefit.code, str(error))
                 continue
-            parts.append((prefix, benefit, p, 2 * i, 2 * i + 1))
+            parts.append((_Part(f"m{i}_{benefit.code}_", benefit, 2 * i, 2 * i + 1, codes), p))
         evaluation.parameters_used |= p.used
     if parts:
-        query = _decided(len(days), frozen, parts)
+        sql = _decided_sql(len(days), frozen, parts)
         con = duckdb.connect()
         try:
             register_inputs(con, inputs, days)
-            decided = con.sql(_compiled(query.op())).to_arrow_table()
+            decided = con.sql(sql).to_arrow_table()
         finally:
             con.close()
-        evaluation.decisions = _long(decided, parts)
+        evaluation.decisions = _long(decided, [part for part, _ in parts])
     return evaluation
 
 

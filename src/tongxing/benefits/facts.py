@@ -1,4 +1,10 @@
-"""One row of facts per person on one day, as an Ibis expression over the input tables.
+"""Each person's facts on given days, as Ibis expressions over the input tables.
+
+The rules are written over the facts of one day (one row per person and day, as
+:func:`long_facts` gives them and an explanation shows them). The population is decided
+from :func:`wide_facts_on` instead: one row per person with each fact once per day, so
+that the sparse tables are aggregated and joined on the person once for all the days,
+and both days of a month are decided within one row.
 
 The rules read only these columns. Every fact is "as it stood on ``day``": a certificate
 re-assessed later has its earlier grade, a 低保 period counts only while in force, a death
