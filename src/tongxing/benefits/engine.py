@@ -358,6 +358,10 @@ def evaluate(
         sql = _decided_sql(len(days), frozen, parts)
         con = duckdb.connect()
         try:
+            # Every column of a person's decisions comes from the one row, so the rows'
+            # order is free (the payroll orders what it writes); not keeping it saves the
+            # threads a tenth of their work.
+            con.execute("SET preserve_insertion_order = false")
             register_inputs(con, inputs, days)
             decided = con.sql(sql).to_arrow_table()
         finally:
