@@ -1,4 +1,10 @@
-"""One row of facts per person on one day, as an Ibis expression over the input tables.
+"""Each person's facts on given days, as Ibis expressions over the input tables.
+
+The rules are written over the facts of one day (one row per person and day, as
+:func:`long_facts` gives them and an explanation shows them). The population is decided
+from :func:`wide_facts_on` instead: one row per person with each fact once per day, so
+that the sparse tables are aggregated and joined on the person once for all the days,
+and both days of a month are decided within one row.
 
 The rules read only these columns. Every fact is "as it stood on ``day``": a certificate
 re-assessed later has its earlier grade, a 低保 period counts only while in force, a death
@@ -53,7 +59,6 @@ ADJUSTABLE_FACTS: dict[str, str] = {
 }
 
 
-DAYS = pa.schema([("day", pa.date32()), ("month", pa.date32())])
 INPUT_SCHEMAS = {
     "persons": PERSONS,
     "certificates": CERTIFICATES,
@@ -62,22 +67,66 @@ INPUT_SCHEMAS = {
     "household_statuses": HOUSEHOLD_STATUSES,
     "facts": FACTS,
     "claims": CLAIMS,
-    "days": DAYS,
 }
+# The facts that are the same on every day; every other fact has one column per day in
+# the wide facts (``grade_0``, ``grade_1``, ...).
+PERSON_COLUMNS = ("person_id", "village", "township")
+
+
+def days_schema(count: int) -> pa.Schema:
+    return pa.schema(
+        [(f"{name}_{k}", pa.date32()) for k in range(count) for name in ("day", "month")]
+    )
+
+
+def day_columns(days: list[dt.date]) -> pa.Table:
+    """``days`` as the one-row table the facts query reads: ``day_0``, ``month_0``, ...
+    (the days are data, so the query compiles once per number of days)."""
+    columns: dict[str, list[dt.date]] = {}
+    for k, day in enumerate(days):
+        columns[f"day_{k}"] = [day]
+        columns[f"month_{k}"] = [day.replace(day=1)]
+    return pa.table(columns, schema=days_schema(len(days)))
+
+
+def input_tables(days: int) -> dict[str, ir.Table]:
+    """The input tables by name, unbound, with ``days`` days."""
+    schemas = {**INPUT_SCHEMAS, "days": days_schema(days)}
+    return {
+        name: ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
+        for name, schema in schemas.items()
+    }
 
 
 @functools.lru_cache(maxsize=32)
-def facts_sql(benefit_codes: tuple[str, ...], overrides: tuple[tuple[str, Any], ...]) -> str:
-    """The facts query as DuckDB SQL over tables named as in :data:`INPUT_SCHEMAS`.
+def wide_facts_sql(
+    days: int, benefit_codes: tuple[str, ...], overrides: tuple[tuple[str, Any], ...]
+) -> str:
+    """The wide facts query as DuckDB SQL over tables named as in :data:`INPUT_SCHEMAS`
+    and ``days`` (see :func:`day_columns`).
 
     Building and compiling the Ibis expression costs a few hundred milliseconds, more
     than running it for one person; the SQL does not depend on the data or the days (they
-    are tables), so each process compiles it once per what-if."""
-    tables = {
-        name: ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
-        for name, schema in INPUT_SCHEMAS.items()
-    }
-    return ibis.to_sql(facts_on(tables, benefit_codes, dict(overrides)), dialect="duckdb")
+    are tables), so each process compiles it once per number of days and what-if."""
+    return ibis.to_sql(
+        wide_facts_on(input_tables(days), days, benefit_codes, dict(overrides)), dialect="duckdb"
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def facts_sql(
+    days: int, benefit_codes: tuple[str, ...], overrides: tuple[tuple[str, Any], ...]
+) -> str:
+    """The facts as one row per person and day, as DuckDB SQL over the wide facts in a
+    table named ``wide``."""
+    wide = wide_facts_on(input_tables(days), days, benefit_codes, dict(overrides))
+    return ibis.to_sql(long_facts(ibis.table(wide.schema(), name="wide"), days), dialect="duckdb")
+
+
+def register_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, days: list[dt.date]) -> None:
+    for name, table in inputs.tables.items():
+        con.register(name, table)
+    con.register("days", day_columns(days))
 
 
 def compute_facts(
@@ -86,86 +135,86 @@ def compute_facts(
     benefit_codes: tuple[str, ...],
     overrides: dict[str, Any] | None = None,
 ) -> pa.Table:
-    """Each person's facts on each of ``days``, run in an in-process DuckDB."""
+    """Each person's facts on each of ``days`` (one row per person and day), run in an
+    in-process DuckDB."""
     con = duckdb.connect()
     try:
-        for name, table in inputs.tables.items():
-            con.register(name, table)
-        con.register(
-            "days", pa.table({"day": days, "month": [d.replace(day=1) for d in days]}, schema=DAYS)
-        )
-        sql = facts_sql(benefit_codes, tuple(sorted((overrides or {}).items())))
-        return con.sql(sql).to_arrow_table()
+        register_inputs(con, inputs, days)
+        frozen = tuple(sorted((overrides or {}).items()))
+        # Computed once and kept, as each day's rows read it.
+        con.execute(f"CREATE TEMP TABLE wide AS {wide_facts_sql(len(days), benefit_codes, frozen)}")
+        return con.sql(facts_sql(len(days), benefit_codes, frozen)).to_arrow_table()
     finally:
         con.close()
 
 
-def _in_force(table: ir.Table) -> ir.BooleanValue:
-    return (table.start_date <= table.day) & (
-        table.end_date.isnull() | (table.end_date >= table.day)
-    )
+def _in_force(table: ir.Table, day: ir.DateValue) -> ir.BooleanValue:
+    return (table.start_date <= day) & (table.end_date.isnull() | (table.end_date >= day))
 
 
-def _certificate_on(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
-    """The certificate's status, category, grade and term on each day."""
-    cert = t["certificates"].cross_join(days)
-    history = t["certificate_history"]
-    # At the opening of the month a change dated that day has not happened yet (a
-    # certificate frozen on 1 October still counts for October, as a death on 1 October
-    # does); at the close of the month a change dated that day has.
-    later = history.join(
-        days,
-        (history.effective_date > days.day)
-        | ((history.effective_date == days.day) & (days.day == days.month)),
-    )
-    # The value replaced by the first change after the day is the value on the day; one
-    # aggregate finds it for every field at once.
-    first = later.group_by(["person_id", "day"]).aggregate(
-        **{
-            f"{name}_then": later[f"{name}_before"].argmin(
-                later.effective_date, where=later[f"{name}_before"].notnull()
+def _on_each_day(table: ir.Table, days: ir.Table) -> ir.Table:
+    # The days are one row: joining it on costs nothing and puts each day beside each row.
+    return table.cross_join(days)
+
+
+def _certificate_then(t: dict[str, ir.Table], count: int) -> ir.Table:
+    """Per person with a certificate change, the value of each certificate field on each
+    day where a change after the day replaced it."""
+    history = _on_each_day(t["certificate_history"], t["days"])
+    aggregates = {}
+    for k in range(count):
+        day, month = history[f"day_{k}"], history[f"month_{k}"]
+        # At the opening of the month a change dated that day has not happened yet (a
+        # certificate frozen on 1 October still counts for October, as a death on 1
+        # October does); at the close of the month a change dated that day has.
+        later = (history.effective_date > day) | ((history.effective_date == day) & (day == month))
+        # The value replaced by the first change after the day is the value on the day.
+        for name in CERTIFICATE_FIELDS:
+            before = history[f"{name}_before"]
+            aggregates[f"{name}_then_{k}"] = before.argmin(
+                history.effective_date, where=later & before.notnull()
             )
-            for name in CERTIFICATE_FIELDS
+    return history.group_by("person_id").aggregate(**aggregates)
+
+
+def _household_flags(t: dict[str, ir.Table], count: int) -> ir.Table:
+    s = _on_each_day(t["household_statuses"], t["days"])
+    aggregates = {}
+    for k in range(count):
+        current = _in_force(s, s[f"day_{k}"])
+        for kind in ("dibao", "tekun", "low_income"):
+            aggregates[f"{kind}_{k}"] = ((s.kind == kind) & current).any()
+    return s.group_by("household_id").aggregate(**aggregates)
+
+
+def _person_facts(t: dict[str, ir.Table], count: int) -> ir.Table:
+    f = _on_each_day(t["facts"], t["days"])
+    kind = f.kind
+    aggregates = {}
+    for k in range(count):
+        current = _in_force(f, f[f"day_{k}"])
+        aggregates |= {
+            f"work_injury_nursing_fen_{k}": f.amount_fen.max(
+                where=current & (kind == "work_injury_nursing")
+            ),
+            f"elderly_care_fen_{k}": f.amount_fen.max(where=current & (kind == "elderly_care")),
+            f"school_level_{k}": f.level.max(where=current & (kind == "school")),
+            f"motor_wheelchair_{k}": (current & (kind == "motor_wheelchair")).any(),
+            f"resident_pension_{k}": (current & (kind == "resident_pension")).any(),
         }
-    )
-    result = cert.left_join(first, ["person_id", "day"]).drop("person_id_right", "day_right")
-    return result.mutate(
-        **{name: ibis.coalesce(result[f"{name}_then"], result[name]) for name in CERTIFICATE_FIELDS}
-    ).drop(*(f"{name}_then" for name in CERTIFICATE_FIELDS))
+    return f.group_by("person_id").aggregate(**aggregates)
 
 
-def _household_flags(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
-    statuses = t["household_statuses"].cross_join(days)
-    current = statuses.filter(_in_force(statuses))
-    return current.group_by(["household_id", "day"]).aggregate(
-        dibao=(current.kind == "dibao").any(),
-        tekun=(current.kind == "tekun").any(),
-        low_income=(current.kind == "low_income").any(),
-    )
-
-
-def _person_facts(t: dict[str, ir.Table], days: ir.Table) -> ir.Table:
-    facts = t["facts"].cross_join(days)
-    current = facts.filter(_in_force(facts))
-    kind = current.kind
-    return current.group_by(["person_id", "day"]).aggregate(
-        work_injury_nursing_fen=current.amount_fen.max(where=kind == "work_injury_nursing"),
-        elderly_care_fen=current.amount_fen.max(where=kind == "elderly_care"),
-        school_level=current.level.max(where=kind == "school"),
-        motor_wheelchair=(kind == "motor_wheelchair").any(),
-        resident_pension=(kind == "resident_pension").any(),
-    )
-
-
-def _claims(t: dict[str, ir.Table], days: ir.Table, benefit_codes: tuple[str, ...]) -> ir.Table:
-    claims = t["claims"].cross_join(days)
-    current = claims.filter(
-        (claims.start_month <= claims.month)
-        & (claims.ended_on.isnull() | (claims.ended_on >= claims.day))
-    )
-    return current.group_by(["person_id", "day"]).aggregate(
-        **{f"claim_{code}": (current.benefit == code).any() for code in benefit_codes}
-    )
+def _claims(t: dict[str, ir.Table], count: int, benefit_codes: tuple[str, ...]) -> ir.Table:
+    c = _on_each_day(t["claims"], t["days"])
+    aggregates = {}
+    for k in range(count):
+        current = (c.start_month <= c[f"month_{k}"]) & (
+            c.ended_on.isnull() | (c.ended_on >= c[f"day_{k}"])
+        )
+        for code in benefit_codes:
+            aggregates[f"claim_{code}_{k}"] = (current & (c.benefit == code)).any()
+    return c.group_by("person_id").aggregate(**aggregates)
 
 
 def age_on(birth: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
@@ -175,37 +224,20 @@ def age_on(birth: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
     return (day.year() - birth.year()) - ibis.ifelse(had_birthday, 0, 1)
 
 
-def facts_on(
-    t: dict[str, ir.Table],
-    benefit_codes: tuple[str, ...],
-    overrides: dict[str, Any] | None = None,
-) -> ir.Table:
-    """Each person's facts on each day of ``t["days"]`` (one row per person and day);
-    ``overrides`` replaces facts for a what-if."""
-    day_rows = t["days"]
-    p = t["persons"].cross_join(day_rows)
-    moves = t["moves_out"]
-    cert = _certificate_on(t, day_rows)
-    rows = (
-        p.left_join(moves, "person_id")
-        .drop("person_id_right")
-        .left_join(cert.rename(cert_status="status"), ["person_id", "day"])
-        .drop("person_id_right", "day_right", "month_right")
-        .left_join(_household_flags(t, day_rows), ["household_id", "day"])
-        .drop("household_id_right", "day_right")
-        .left_join(_person_facts(t, day_rows), ["person_id", "day"])
-        .drop("person_id_right", "day_right")
-        .left_join(_claims(t, day_rows, benefit_codes), ["person_id", "day"])
-        .drop("person_id_right", "day_right")
-    )
-    has_certificate = rows.grade.notnull()
-    day = rows.day
+def _facts_of_day(rows: ir.Table, k: int, benefit_codes: tuple[str, ...]) -> dict[str, Any]:
+    """The facts on the ``k``-th day, over the persons' rows with everything joined on."""
+
+    def then(name: str) -> ir.Value:
+        now = rows["cert_status" if name == "status" else name]
+        return ibis.coalesce(rows[f"{name}_then_{k}"], now)
+
+    day = rows[f"day_{k}"]
+    grade, status, category = then("grade"), then("status"), then("category")
+    valid_until = then("valid_until")
+    has_certificate = grade.notnull()
     columns: dict[str, Any] = {
-        "person_id": rows.person_id,
-        "village": rows.village,
-        "township": rows.village.substr(0, 9),
         "day": day,
-        "month": rows.month,
+        "month": rows[f"month_{k}"],
         "age": age_on(rows.birth_date, day),
         # Deceased or moved out *on* the day still counts as there that day.
         "alive": (rows.status != "deceased")
@@ -213,31 +245,96 @@ def facts_on(
         "resident": (rows.status != "moved_out")
         | (rows.moved_out_on.notnull() & (rows.moved_out_on >= day)),
         "has_certificate": has_certificate,
-        "cert_status": rows.cert_status,
-        "valid_until": rows.valid_until,
+        "cert_status": status,
+        "valid_until": valid_until,
         "cert_in_force": (
-            has_certificate & rows.cert_status.isin(ACTIVE_CERTIFICATE) & (rows.issue_date <= day)
+            has_certificate & status.isin(ACTIVE_CERTIFICATE) & (then("issue_date") <= day)
         ).fill_null(False),
-        "cert_not_expired": (has_certificate & (rows.valid_until >= day)).fill_null(False),
-        "category": rows.category,
-        "physical": (rows.category == PHYSICAL)
-        | ((rows.category == MULTIPLE) & rows.multiple_detail.contains(str(PHYSICAL))),
-        "grade": rows.grade,
-        "dibao": rows.dibao.fill_null(False),
-        "tekun": rows.tekun.fill_null(False),
-        "low_income": rows.low_income.fill_null(False),
-        "work_injury_nursing_fen": rows.work_injury_nursing_fen.fill_null(0),
-        "elderly_care_fen": rows.elderly_care_fen.fill_null(0),
-        "school_level": rows.school_level,
-        "motor_wheelchair": rows.motor_wheelchair.fill_null(False),
-        "resident_pension": rows.resident_pension.fill_null(False),
+        "cert_not_expired": (has_certificate & (valid_until >= day)).fill_null(False),
+        "category": category,
+        "physical": (category == PHYSICAL)
+        | ((category == MULTIPLE) & rows.multiple_detail.contains(str(PHYSICAL))),
+        "grade": grade,
+        "dibao": rows[f"dibao_{k}"].fill_null(False),
+        "tekun": rows[f"tekun_{k}"].fill_null(False),
+        "low_income": rows[f"low_income_{k}"].fill_null(False),
+        "work_injury_nursing_fen": rows[f"work_injury_nursing_fen_{k}"].fill_null(0),
+        "elderly_care_fen": rows[f"elderly_care_fen_{k}"].fill_null(0),
+        "school_level": rows[f"school_level_{k}"],
+        "motor_wheelchair": rows[f"motor_wheelchair_{k}"].fill_null(False),
+        "resident_pension": rows[f"resident_pension_{k}"].fill_null(False),
     }
     for code in benefit_codes:
-        columns[f"claim_{code}"] = rows[f"claim_{code}"].fill_null(False)
-    for name, value in (overrides or {}).items():
+        columns[f"claim_{code}"] = rows[f"claim_{code}_{k}"].fill_null(False)
+    return columns
+
+
+def wide_facts_on(
+    t: dict[str, ir.Table],
+    count: int,
+    benefit_codes: tuple[str, ...],
+    overrides: dict[str, Any] | None = None,
+) -> ir.Table:
+    """Each person's facts on each of the ``count`` days of ``t["days"]``, one row per
+    person: :data:`PERSON_COLUMNS`, then each other fact once per day (``grade_0``,
+    ``grade_1``, ...). ``overrides`` replaces facts for a what-if.
+
+    One row per person, not per person and day: every sparse table is aggregated once
+    per person for all the days together and joined on the person alone, and the rules
+    decide all the days of a person within its row (see the engine)."""
+    for name in overrides or {}:
         if name not in ADJUSTABLE_FACTS and not name.startswith("claim_"):
             raise ValueError(f"{name!r} is not a fact a what-if can change")
-        columns[name] = ibis.literal(value, type=ADJUSTABLE_FACTS.get(name, "boolean"))
-        if name == "category":
-            columns["physical"] = ibis.literal(value == PHYSICAL)
+    moves = t["moves_out"]
+    certificates = t["certificates"].rename(cert_status="status")
+    rows = (
+        t["persons"]
+        .left_join(moves, "person_id")
+        .drop("person_id_right")
+        .left_join(certificates, "person_id")
+        .drop("person_id_right")
+    )
+    rows = (
+        rows.left_join(_certificate_then(t, count), "person_id")
+        .drop("person_id_right")
+        .left_join(_household_flags(t, count), "household_id")
+        .drop("household_id_right")
+        .left_join(_person_facts(t, count), "person_id")
+        .drop("person_id_right")
+        .left_join(_claims(t, count, benefit_codes), "person_id")
+        .drop("person_id_right")
+        .cross_join(t["days"])
+    )
+    columns: dict[str, Any] = {
+        "person_id": rows.person_id,
+        "village": rows.village,
+        "township": rows.village.substr(0, 9),
+    }
+    for k in range(count):
+        day_facts = _facts_of_day(rows, k, benefit_codes)
+        for name, value in (overrides or {}).items():
+            day_facts[name] = ibis.literal(value, type=ADJUSTABLE_FACTS.get(name, "boolean"))
+            if name == "category":
+                day_facts["physical"] = ibis.literal(value == PHYSICAL)
+        columns |= {f"{name}_{k}": value for name, value in day_facts.items()}
     return rows.select(**columns)
+
+
+def day_names(wide: ir.Table, count: int) -> list[str]:
+    """The facts that have a column per day in ``wide``, in order."""
+    per_day = (len(wide.columns) - len(PERSON_COLUMNS)) // count
+    first = wide.columns[len(PERSON_COLUMNS) : len(PERSON_COLUMNS) + per_day]
+    return [name.removesuffix("_0") for name in first]
+
+
+def long_facts(wide: ir.Table, count: int) -> ir.Table:
+    """The wide facts as one row per person and day: what the rules are written over."""
+    names = day_names(wide, count)
+    per_day = [
+        wide.select(
+            *(wide[name] for name in PERSON_COLUMNS),
+            **{name: wide[f"{name}_{k}"] for name in names},
+        )
+        for k in range(count)
+    ]
+    return functools.reduce(lambda a, b: a.union(b), per_day)

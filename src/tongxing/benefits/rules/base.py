@@ -1,8 +1,10 @@
 """What a benefit rule is: named conditions and an amount, over the facts of one day.
 
-A rule is written once, as Ibis expressions over :func:`tongxing.benefits.facts.facts_on`,
-and the engine uses it both over a whole county for the payroll and over one person for
-an explanation; the explanation therefore cannot disagree with the payment.
+A rule is written once, as Ibis expressions over the facts of one day
+(:func:`tongxing.benefits.facts.long_facts`), and the engine uses it both over a whole
+county for the payroll (reading each day's facts from the columns of the wide facts) and
+over one person for an explanation; the explanation therefore cannot disagree with the
+payment.
 """
 
 from __future__ import annotations
