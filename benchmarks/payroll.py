@@ -187,6 +187,13 @@ def run(db: str, persons: int, repeats: int, part: str) -> None:
         for person in Person.objects.filter(pk__in=paid, status="active"):
             registry_actions.record_death(recorder, person, died, source="bench")
 
+    if connection.vendor == "postgresql":
+        # Planner statistics, untimed, as the server's autovacuum keeps them in a
+        # deployment (it is off on the bench machine, and would lag a bulk load anyway):
+        # without them each scope join was planned for a hundred-odd persons, not the
+        # million there are (nested loops, index scans of the whole table).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(f"\n[{db}] {where}: {persons:,} persons, payroll of {this_month:%Y-%m} for the city")
     print(f"  after setup: peak {peak_mib():.0f} MiB (Django, Ibis, DuckDB loaded), {load()}")
     parameters = ParameterSet.load()
@@ -197,7 +204,7 @@ def run(db: str, persons: int, repeats: int, part: str) -> None:
         # --- raw I/O floor ---------------------------------------------------------------
         def bare_read() -> None:
             with connection.cursor() as cursor:
-                for sql, params, _ in input_queries(Scope.area(city.code)).values():
+                for sql, params, _ in input_queries(payroll.payroll_scope(city.code)).values():
                     cursor.execute(sql, params)
                     while cursor.fetchmany(100_000):
                         pass
@@ -257,6 +264,13 @@ def run(db: str, persons: int, repeats: int, part: str) -> None:
             # re-preparation also deletes them, which costs about as much again).
             with transaction.atomic():
                 PayrollLine.objects.filter(batch=batch).delete()
+            if connection.vendor == "postgresql":
+                # The rows that delete and the floor's rolled-back write leave dead, cleared
+                # untimed as autovacuum would between two months' payrolls: without it, runs
+                # after runs had left ten million dead rows (2.7 GB) for each read of last
+                # month's lines and each insert's index upkeep to wade through.
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE benefits_payrollline")
             figures: dict[str, tuple[float, float]] = {}
             started = time.perf_counter()
             prepared = payroll.compute(city.code, this_month, batch_id=batch.pk)
