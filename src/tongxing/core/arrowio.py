@@ -84,6 +84,12 @@ class _Adbc:
     # persons) was taken for integers and the first date after it failed the read
     # ("Type mismatch"). One batch for the whole result lets it see every value.
     options: Mapping[str, str] = field(default_factory=dict)
+    # Run first on a connection whose query runs beside others: one server process per
+    # query. Left to plan parallel workers as well, PostgreSQL gave each of several queries
+    # two more processes, each building its own copy of the same hash table (EXPLAIN at
+    # a million persons: the claimants' hash built three times per query), on a server
+    # whose cores the other queries were already using.
+    side_by_side: str = ""
 
 
 def _adbc_target() -> _Adbc | None:
@@ -103,6 +109,7 @@ def _adbc_target() -> _Adbc | None:
             functools.partial(adbc_driver_postgresql.dbapi.connect, uri),
             numbered=True,
             concurrent=True,
+            side_by_side="SET max_parallel_workers_per_gather = 0",
         )
     name = str(settings.get("NAME") or "")
     if connection.vendor == "sqlite" and name and "memory" not in name:
@@ -130,7 +137,14 @@ def _adbc_connection() -> Any | None:
     return target.connect() if target is not None else None
 
 
-def _through_adbc(target: _Adbc, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+def _through_adbc(
+    target: _Adbc,
+    sql: str,
+    params: Sequence[Any],
+    schema: pa.Schema,
+    *,
+    side_by_side: bool = False,
+) -> pa.Table:
     if target.numbered:
         counter = iter(range(1, len(params) + 1))
         sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
@@ -139,6 +153,8 @@ def _through_adbc(target: _Adbc, sql: str, params: Sequence[Any], schema: pa.Sch
     adbc = target.connect()
     try:
         with adbc.cursor() as cursor:
+            if side_by_side and target.side_by_side:
+                cursor.execute(target.side_by_side)
             if target.options:
                 cursor.adbc_statement.set_options(**target.options)
             cursor.execute(sql, list(params))
@@ -175,7 +191,10 @@ def fetch_arrow_many(queries: Mapping[str, Query]) -> dict[str, pa.Table]:
     if len(queries) == 1 or not target.concurrent:
         return {name: _through_adbc(target, *query) for name, query in queries.items()}
     with ThreadPoolExecutor(max_workers=min(len(queries), MAX_CONNECTIONS)) as pool:
-        futures = {name: pool.submit(_through_adbc, target, *q) for name, q in queries.items()}
+        futures = {
+            name: pool.submit(_through_adbc, target, *q, side_by_side=True)
+            for name, q in queries.items()
+        }
         return {name: future.result() for name, future in futures.items()}
 
 
