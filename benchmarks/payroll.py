@@ -40,15 +40,15 @@ run in 20 chunks of 500,000 peaked at 1.5 GB (8.8 GB when the ten copies were de
 at once) and paid exactly ten times the 1 M run.
 
 The read phase, the same day (1 M persons, PostgreSQL, medians of 3, the code before and
-after run alternately): before (93e4b73), it took 16.34 s end to end (read 7.39 s, write 4.81 s;
-load 5.0-6.0) with no statistics and the bloated lines table, and 9.16 and 9.78 s (read
-3.81 and 4.34 s; load 4.6-4.8) once both were kept as above. Reading the claimants alone
-(the persons the payroll decides), the certificate history taken out of the JSON by the
-database and no parallel workers beside the concurrent reads, the payroll took 12.33 s in a loaded
-minute (its floor took 11.12 s; load 5.8) and 8.28 s (read 3.49 s, write 2.69 s; load
-4.2-4.4): 1.11× and 1.06× its floor against 1.33× and 1.34× before (its floor reads the
-claimants' rows too), peak 1,041 MiB against 1,263 MiB. Read, decide and compare alone,
-three alternating pairs of two runs (load 4.9-6.0): 5.4 s against 6.9 s (read 3.5 s
+after run alternately): before (93e4b73), it took 16.34 s end to end (read 7.39 s, write
+4.81 s; load 5.0-6.0) with no statistics and the bloated lines table, and 9.16 and 9.78 s
+(read 3.81 and 4.34 s; load 4.6-4.8) once both were kept as above. Reading the claimants
+alone (the persons the payroll decides), the certificate history taken out of the JSON by
+the database and no parallel workers beside the concurrent reads, the payroll took 12.33 s
+in a loaded minute (its floor took 11.12 s; load 5.8) and 8.28 s (read 3.49 s, write 2.69
+s; load 4.2-4.4): 1.11× and 1.06× its floor against 1.33× and 1.34× before (its floor
+reads the claimants' rows too), peak 1,041 MiB against 1,263 MiB. Read, decide and compare
+alone, three alternating pairs of two runs (load 4.9-6.0): 5.4 s against 6.9 s (read 3.5 s
 against 4.3 s), this process's CPU 2.6-3.7 s against 3.9-5.0 s, the server's about the
 same (4.2-4.5 s against 3.8-4.2 s).
 """
