@@ -252,6 +252,8 @@ def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
     where, params = scope.where()
     persons = f"registry_person p {scope.join()} WHERE {where}"
     of_persons = f"JOIN registry_person p ON p.id = {{}}.person_id {scope.join()} WHERE {where}"
+    # A payable claim's person is a claimant: the claims need no join to the claimants.
+    of_anyone = f"JOIN registry_person p ON p.id = {{}}.person_id WHERE {where}"
     before, changes_certificate = _certificate_history_columns()
     return {
         "persons": (
@@ -294,7 +296,7 @@ def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
         "claims": (
             "SELECT c.person_id, c.benefit, c.applied_on, c.decided_at, c.ended_on "
             "FROM benefits_benefitclaim c "
-            + of_persons.format("c")
+            + of_anyone.format("c")
             + f" AND c.status IN {PAYABLE_CLAIMS}",
             params,
             RAW_CLAIMS,
