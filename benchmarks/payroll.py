@@ -50,7 +50,10 @@ s; load 4.2-4.4): 1.11× and 1.06× its floor against 1.33× and 1.34× before (
 reads the claimants' rows too), peak 1,041 MiB against 1,263 MiB. Read, decide and compare
 alone, three alternating pairs of two runs (load 4.9-6.0): 5.4 s against 6.9 s (read 3.5 s
 against 4.3 s), this process's CPU 2.6-3.7 s against 3.9-5.0 s, the server's about the
-same (4.2-4.5 s against 3.8-4.2 s).
+same (4.2-4.5 s against 3.8-4.2 s). With the claims then read without the join to the
+claimants, one more pair (load 3.1-4.1): 8.34 s (read 3.22 s, rules 1.30 s, compare 0.46
+s, write 3.28 s; 1.15× its floor, peak 1,045 MiB) against 8.60 s before (3.69, 1.64, 0.38
+and 2.86 s; 1.33×, 1,263 MiB).
 """
 
 from __future__ import annotations
