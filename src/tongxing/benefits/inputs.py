@@ -6,24 +6,35 @@ explanation is computed from exactly what the payroll computes from.
 
 Certificate history comes from the life events: each event's ``details`` holds the
 values before and after, so "the grade on 1 March" is the value before the first change
-after 1 March, or the current grade if nothing changed since.
+after 1 March, or the current grade if nothing changed since. The database takes those
+values out of the JSON (PostgreSQL's jsonb operators, SQLite's JSON functions): no
+event's JSON text reaches Python, which decoded it one event at a time.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import connection
 from django.utils import timezone
 
 from tongxing.core.arrowio import fetch_arrow_many
 
 CERTIFICATE_FIELDS = ("status", "category", "grade", "issue_date", "valid_until")
 CERT_PREFIX = "certificate."
+# The claims a person can be paid from (an ended one still pays up to its end).
+PAYABLE_CLAIMS = "('approved', 'ended')"
+# The SQL type each field's earlier value is read as (its JSON holds numbers and text).
+_CERTIFICATE_FIELD_TYPES = {
+    "status": None,
+    "category": "BIGINT",
+    "grade": "BIGINT",
+    "issue_date": "DATE",
+    "valid_until": "DATE",
+}
 
 PERSONS = pa.schema(
     [
@@ -46,14 +57,6 @@ CERTIFICATES = pa.schema(
         ("valid_until", pa.date32()),
     ]
 )
-EVENTS = pa.schema(
-    [
-        ("person_id", pa.int64()),
-        ("kind", pa.string()),
-        ("effective_date", pa.date32()),
-        ("details", pa.string()),
-    ]
-)
 CERTIFICATE_HISTORY = pa.schema(
     [
         ("person_id", pa.int64()),
@@ -63,6 +66,15 @@ CERTIFICATE_HISTORY = pa.schema(
         ("grade_before", pa.int64()),
         ("issue_date_before", pa.date32()),
         ("valid_until_before", pa.date32()),
+    ]
+)
+EVENTS = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("kind", pa.string()),
+        ("effective_date", pa.date32()),
+        ("changes_certificate", pa.bool_()),
+        *(field for field in CERTIFICATE_HISTORY if field.name.endswith("_before")),
     ]
 )
 MOVES_OUT = pa.schema([("person_id", pa.int64()), ("moved_out_on", pa.date32())])
@@ -96,14 +108,17 @@ CLAIMS = pa.schema(
 
 @dataclass(frozen=True)
 class Scope:
-    """Whom to read: everyone registered under an area code, or the given persons."""
+    """Whom to read: everyone registered under an area code, or the given persons; or of
+    those only the claimants, the persons with an approved or ended claim (the payroll
+    pays no one else, so it need not read anyone else)."""
 
     area_prefix: str | None = None
     person_ids: tuple[int, ...] = ()
+    claimants_only: bool = False
 
     @classmethod
-    def area(cls, code: str) -> Scope:
-        return cls(area_prefix=code)
+    def area(cls, code: str, *, claimants_only: bool = False) -> Scope:
+        return cls(area_prefix=code, claimants_only=claimants_only)
 
     @classmethod
     def persons(cls, ids: Iterable[int]) -> Scope:
@@ -117,6 +132,16 @@ class Scope:
             return "1 = 0", []
         marks = ", ".join(["%s"] * len(self.person_ids))
         return f"{alias}.id IN ({marks})", list(self.person_ids)
+
+    def join(self, alias: str = "p") -> str:
+        """What to join to ``registry_person`` (aliased) to keep the claimants alone, if
+        only they count."""
+        if not self.claimants_only:
+            return ""
+        return (
+            "JOIN (SELECT DISTINCT b.person_id FROM benefits_benefitclaim b "  # noqa: S608
+            f"WHERE b.status IN {PAYABLE_CLAIMS}) k ON k.person_id = {alias}.id"
+        )
 
 
 @dataclass(frozen=True)
@@ -189,15 +214,51 @@ RAW_CLAIMS = pa.schema(
 )
 
 
+def _earlier_value(field: str) -> tuple[str, str]:
+    """SQL for whether a life event changed a certificate field, and for the value the
+    field had before, from the event's ``details`` (``{"certificate.grade": [before,
+    after], ...}``)."""
+    key = CERT_PREFIX + field
+    if connection.vendor == "postgresql":
+        pair = f"e.details -> '{key}'"
+        changed = (
+            f"CASE WHEN jsonb_typeof({pair}) = 'array' "
+            f"THEN jsonb_array_length({pair}) = 2 ELSE FALSE END"
+        )
+        value = f"{pair} ->> 0"
+        if _CERTIFICATE_FIELD_TYPES[field]:
+            value = f"CAST({value} AS {_CERTIFICATE_FIELD_TYPES[field]})"
+        return changed, value
+    # SQLite's JSON numbers come out as integers and dates as ISO text, which the read
+    # converts to the schema's types.
+    path = f'$."{key}"'
+    changed = (
+        f"(json_type(e.details, '{path}') = 'array' AND json_array_length(e.details, '{path}') = 2)"
+    )
+    return changed, f"json_extract(e.details, '{path}[0]')"
+
+
+def _certificate_history_columns() -> tuple[str, str]:
+    """The earlier values as select-list SQL, and the condition that the event changed
+    the certificate at all."""
+    pairs = [_earlier_value(name) for name in CERTIFICATE_FIELDS]
+    values = ", ".join(f"CASE WHEN {changed} THEN {value} END" for changed, value in pairs)
+    return values, " OR ".join(changed for changed, _ in pairs)
+
+
 def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
     """The SELECTs that read the rules' input columns for ``scope``, by table name (also
     what ``benchmarks/payroll.py`` times bare, as the I/O floor)."""
     where, params = scope.where()
-    of_persons = f"JOIN registry_person p ON p.id = {{}}.person_id WHERE {where}"
+    persons = f"registry_person p {scope.join()} WHERE {where}"
+    of_persons = f"JOIN registry_person p ON p.id = {{}}.person_id {scope.join()} WHERE {where}"
+    # A payable claim's person is a claimant: the claims need no join to the claimants.
+    of_anyone = f"JOIN registry_person p ON p.id = {{}}.person_id WHERE {where}"
+    before, changes_certificate = _certificate_history_columns()
     return {
         "persons": (
             "SELECT p.id, p.area_id, p.birth_date, p.status, p.date_of_death, p.household_id "  # noqa: S608
-            f"FROM registry_person p WHERE {where}",
+            f"FROM {persons}",
             params,
             PERSONS,
         ),
@@ -209,15 +270,20 @@ def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
             CERTIFICATES,
         ),
         "events": (
-            "SELECT e.person_id, e.kind, e.effective_date, CAST(e.details AS TEXT) "
-            "FROM registry_lifeevent e " + of_persons.format("e") + " AND e.kind <> 'move'",
+            # The events that changed the certificate, and moves out of the region.
+            "SELECT e.person_id, e.kind, e.effective_date, "  # noqa: S608
+            f"COALESCE({changes_certificate}, FALSE), "
+            f"{before} FROM registry_lifeevent e "
+            + of_persons.format("e")
+            + f" AND ((e.kind <> 'move' AND ({changes_certificate})) OR e.kind = 'move_out')",
             params,
             EVENTS,
         ),
         "household_statuses": (
+            # Each household once, however many of its members are in scope.
             "SELECT s.household_id, s.kind, s.start_date, s.end_date "  # noqa: S608
-            "FROM registry_householdstatus s WHERE s.household_id IN "
-            f"(SELECT p.household_id FROM registry_person p WHERE {where})",
+            "FROM registry_householdstatus s JOIN (SELECT DISTINCT p.household_id "
+            f"FROM {persons}) h ON h.household_id = s.household_id",
             params,
             HOUSEHOLD_STATUSES,
         ),
@@ -230,8 +296,8 @@ def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
         "claims": (
             "SELECT c.person_id, c.benefit, c.applied_on, c.decided_at, c.ended_on "
             "FROM benefits_benefitclaim c "
-            + of_persons.format("c")
-            + " AND c.status IN ('approved', 'ended')",
+            + of_anyone.format("c")
+            + f" AND c.status IN {PAYABLE_CLAIMS}",
             params,
             RAW_CLAIMS,
         ),
@@ -261,38 +327,11 @@ def inputs_from(raw: dict[str, pa.Table], pay_from_application_month: bool) -> I
 
 def _certificate_history(events: pa.Table) -> pa.Table:
     """One row per event that changed the certificate, with the values it replaced."""
-    columns: dict[str, list] = {name: [] for name in CERTIFICATE_HISTORY.names}
-    for person_id, effective, details in zip(
-        events["person_id"].to_pylist(),
-        events["effective_date"].to_pylist(),
-        events["details"].to_pylist(),
-        strict=True,
-    ):
-        changes = json.loads(details) if isinstance(details, str) else (details or {})
-        before = {
-            name: pair[0]
-            for key, pair in changes.items()
-            if key.startswith(CERT_PREFIX)
-            and (name := key[len(CERT_PREFIX) :]) in CERTIFICATE_FIELDS
-            and isinstance(pair, list)
-            and len(pair) == 2
-        }
-        if not before:
-            continue
-        columns["person_id"].append(person_id)
-        columns["effective_date"].append(effective)
-        for name in CERTIFICATE_FIELDS:
-            value = before.get(name)
-            if name in ("issue_date", "valid_until") and isinstance(value, str):
-                value = dt.date.fromisoformat(value)
-            columns[f"{name}_before"].append(value)
-    return pa.table(columns, schema=CERTIFICATE_HISTORY)
+    return events.filter(events["changes_certificate"]).select(CERTIFICATE_HISTORY.names)
 
 
 def _moves_out(events: pa.Table) -> pa.Table:
     moves = events.filter(pc.equal(events["kind"], "move_out"))
-    if moves.num_rows == 0:
-        return MOVES_OUT.empty_table()
     latest = moves.group_by("person_id").aggregate([("effective_date", "max")]).sort_by("person_id")
     return pa.table(
         {"person_id": latest["person_id"], "moved_out_on": latest["effective_date_max"]},
@@ -300,23 +339,18 @@ def _moves_out(events: pa.Table) -> pa.Table:
     )
 
 
-def _local_dates(stamps: list) -> pa.Array:
+def _local_dates(stamps: pa.ChunkedArray) -> pa.ChunkedArray:
     """The local (Asia/Shanghai) date of each decision time: a decision at 00:30 on the 1st
     belongs to that month, though it is still the previous day in UTC."""
-    days = []
-    for stamp in stamps:
-        if stamp is None:
-            days.append(None)
-            continue
-        days.append(timezone.localtime(stamp).date())
-    return pa.array(days, pa.date32())
+    zone = timezone.get_current_timezone_name()
+    return pc.local_timestamp(stamps.cast(pa.timestamp("us", tz=zone))).cast(pa.date32())
 
 
 def _claims(raw: pa.Table, from_application: bool) -> pa.Table:
     start = (
         raw["applied_on"]
         if from_application
-        else pc.fill_null(_local_dates(raw["decided_at"].to_pylist()), raw["applied_on"])
+        else pc.fill_null(_local_dates(raw["decided_at"]), raw["applied_on"])
     )
     return pa.table(
         {

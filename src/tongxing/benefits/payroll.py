@@ -140,6 +140,13 @@ def explain_person(
     return explain(inputs, person_id, month, parameters, overrides=overrides)
 
 
+def payroll_scope(county: str) -> Scope:
+    """Whom a county's payroll reads. Only a person with an application (approved, or
+    ended since) can be paid or stop being paid; reading and deciding the others would be
+    most of the work for none of the lines."""
+    return Scope.area(county, claimants_only=True)
+
+
 def compute(
     county: str, month: dt.date, *, progress: Progress = _no_progress, batch_id: int | None = None
 ) -> Prepared:
@@ -156,7 +163,7 @@ def compute(
     progress(0, 4, "reading")
     clock = _timer()
     # Last month's lines and the persons to correct are read with the registry, at once.
-    queries = dict(input_queries(Scope.area(county)))
+    queries = dict(input_queries(payroll_scope(county)))
     previous = _previous_batch(county, month, batch_id)
     if previous is not None:
         queries["previous"] = _previous_lines_query(previous)
@@ -171,10 +178,7 @@ def compute(
 
     progress(1, 4, "deciding")
     clock = _timer()
-    # Only a person with an application (approved, or ended since) can be paid or stop
-    # being paid; deciding the others would be most of the work for none of the lines.
-    claimants = pc.unique(inputs.claims["person_id"])
-    evaluation = evaluate(inputs.only(claimants), [month], parameters)
+    evaluation = evaluate(inputs, [month], parameters)
     decisions = evaluation.decisions
     con = ibis.duckdb.connect()
     decided = ibis.memtable(decisions)

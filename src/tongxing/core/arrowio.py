@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -24,13 +24,20 @@ from django.db import connection
 FETCH_BATCH = 100_000
 # Connections one fetch_arrow_many opens at once.
 MAX_CONNECTIONS = 6
+# Rows SQLite's ADBC driver puts in one batch: more than any read here returns.
+SQLITE_BATCH_ROWS = 1 << 30
 _PLACEHOLDER = re.compile(r"%s")
 
 
 def _column(values: Sequence[Any], kind: pa.DataType) -> pa.Array:
-    # Both backends hand back date and datetime objects (Django registers SQLite's
-    # converters); naive datetimes from SQLite are UTC, which is what Arrow assumes.
-    return pa.array(values, kind)
+    # Both backends hand back date and datetime objects for columns (Django registers
+    # SQLite's converters); naive datetimes from SQLite are UTC, which is what Arrow
+    # assumes. A computed SQLite value has no declared type and comes as SQLite stores it
+    # (a date out of JSON as text, a condition as 0 or 1): converted as ADBC's values are.
+    try:
+        return pa.array(values, kind)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return _conform(pa.chunked_array([pa.array(values)]), kind).combine_chunks()
 
 
 def _through_django(sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
@@ -72,6 +79,17 @@ class _Adbc:
     # database together failed with "database is locked" (the ADBC driver sets no busy
     # timeout), and its reads run in this process anyway.
     concurrent: bool
+    # Statement options. SQLite's driver guesses each column's type from its first batch
+    # of rows: a column with only NULLs there (no death among a village's first 1,024
+    # persons) was taken for integers and the first date after it failed the read
+    # ("Type mismatch"). One batch for the whole result lets it see every value.
+    options: Mapping[str, str] = field(default_factory=dict)
+    # Run first on a connection whose query runs beside others: one server process per
+    # query. Left to plan parallel workers as well, PostgreSQL gave each of several queries
+    # two more processes, each building its own copy of the same hash table (EXPLAIN at
+    # a million persons: the claimants' hash built three times per query), on a server
+    # whose cores the other queries were already using.
+    side_by_side: str = ""
 
 
 def _adbc_target() -> _Adbc | None:
@@ -91,6 +109,7 @@ def _adbc_target() -> _Adbc | None:
             functools.partial(adbc_driver_postgresql.dbapi.connect, uri),
             numbered=True,
             concurrent=True,
+            side_by_side="SET max_parallel_workers_per_gather = 0",
         )
     name = str(settings.get("NAME") or "")
     if connection.vendor == "sqlite" and name and "memory" not in name:
@@ -108,6 +127,7 @@ def _adbc_target() -> _Adbc | None:
             functools.partial(adbc_driver_sqlite.dbapi.connect, name),
             numbered=False,
             concurrent=False,
+            options={adbc_driver_sqlite.StatementOptions.BATCH_ROWS.value: str(SQLITE_BATCH_ROWS)},
         )
     return None
 
@@ -117,7 +137,14 @@ def _adbc_connection() -> Any | None:
     return target.connect() if target is not None else None
 
 
-def _through_adbc(target: _Adbc, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+def _through_adbc(
+    target: _Adbc,
+    sql: str,
+    params: Sequence[Any],
+    schema: pa.Schema,
+    *,
+    side_by_side: bool = False,
+) -> pa.Table:
     if target.numbered:
         counter = iter(range(1, len(params) + 1))
         sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
@@ -126,12 +153,16 @@ def _through_adbc(target: _Adbc, sql: str, params: Sequence[Any], schema: pa.Sch
     adbc = target.connect()
     try:
         with adbc.cursor() as cursor:
+            if side_by_side and target.side_by_side:
+                cursor.execute(target.side_by_side)
+            if target.options:
+                cursor.adbc_statement.set_options(**target.options)
             cursor.execute(sql, list(params))
             table = cursor.fetch_arrow_table()
     finally:
         adbc.close()
     return pa.table(
-        [_conform(table.column(i), field.type) for i, field in enumerate(schema)], schema=schema
+        [_conform(table.column(i), wanted.type) for i, wanted in enumerate(schema)], schema=schema
     )
 
 
@@ -160,7 +191,10 @@ def fetch_arrow_many(queries: Mapping[str, Query]) -> dict[str, pa.Table]:
     if len(queries) == 1 or not target.concurrent:
         return {name: _through_adbc(target, *query) for name, query in queries.items()}
     with ThreadPoolExecutor(max_workers=min(len(queries), MAX_CONNECTIONS)) as pool:
-        futures = {name: pool.submit(_through_adbc, target, *q) for name, q in queries.items()}
+        futures = {
+            name: pool.submit(_through_adbc, target, *q, side_by_side=True)
+            for name, q in queries.items()
+        }
         return {name: future.result() for name, future in futures.items()}
 
 
