@@ -57,7 +57,7 @@ class PendingEvent:
     person_id: int | None
     area_code: str
     summary: str
-    changes: dict[str, Any]
+    changes: dict[str, Any] | ChangesText
     purpose: str
     source: str
     prev_hash: str = ""
@@ -106,6 +106,42 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     )
 
 
+class ChangesText(str):
+    """Changes already in canonical JSON text (see :func:`creation_text`): stored and
+    hashed as they are."""
+
+
+_encode_string = json.encoder.encode_basestring  # what the canonical encoder uses
+
+
+def json_scalar(value: Any) -> str:
+    """``value`` as the canonical encoder writes it after :func:`_jsonable`, without
+    building an encoder call per value: plain strings, integers and dates directly."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is dt.date:
+        return f'"{value.isoformat()}"'
+    return _CANONICAL.encode(_jsonable(value))
+
+
+def creation_text(after: Sequence[tuple[str, Any]]) -> ChangesText:
+    """The canonical text of ``diff({}, dict(after))`` for ``after`` given as pairs
+    sorted by key, built directly: a bulk import writes one per person, and the dict,
+    the diff and the encoder cost several times as much."""
+    return ChangesText(
+        "{"
+        + ",".join(
+            f"{_encode_string(key)}:[null,{json_scalar(value)}]"
+            for key, value in after
+            if value is not None
+        )
+        + "}"
+    )
+
+
 def _chain_key() -> bytes:
     return split_master_key(master_key())[1]
 
@@ -142,6 +178,34 @@ def _canonical_with(values: dict[str, Any], changes_text: str, prev_hash: str) -
     return text.replace(_CHANGES_SLOT, f',"changes":{changes_text},', 1).encode()
 
 
+# The chained fields and "prev" in the canonical (sorted) order, as a format whose
+# slots take values already encoded: what _canonical_with writes, field by field.
+_BODY_ORDER = tuple(sorted((*CHAINED_FIELDS, "prev")))
+_BODY = "{{" + ",".join(f'"{name}":{{{name}}}' for name in _BODY_ORDER) + "}}"
+
+
+def _canonical_event(event: PendingEvent, changes_text: str, prev_hash: str) -> bytes:
+    """:func:`_canonical_with` for an event, formatted slot by slot; the same bytes
+    (tests compare them), a fifth of the time."""
+    scalar = json_scalar
+    text = _BODY.format(
+        action=scalar(event.action),
+        actor_id=scalar(event.actor_id),
+        actor_role=scalar(event.actor_role),
+        area_code=scalar(event.area_code),
+        at=scalar(_utc_text(event.at)),
+        changes=changes_text,
+        object_id=scalar(event.object_id),
+        object_type=scalar(event.object_type),
+        person_id=scalar(event.person_id),
+        prev=scalar(prev_hash),
+        purpose=scalar(event.purpose),
+        source=scalar(event.source),
+        summary=scalar(event.summary),
+    )
+    return text.encode()
+
+
 def _row_hash(key: bytes, values: dict[str, Any], prev_hash: str) -> str:
     return hmac_sm3_hex(key, _canonical(values, prev_hash))
 
@@ -165,7 +229,7 @@ def build_event(
     role = getattr(user, "role", "") or (
         "superuser" if getattr(user, "is_superuser", False) else ""
     )
-    if type(changes) is not Changes:
+    if type(changes) is not Changes and type(changes) is not ChangesText:
         changes = {k: _jsonable(v) for k, v in (changes or {}).items()}
     return PendingEvent(
         at=at or timezone.now(),
@@ -219,14 +283,28 @@ def appending(
             for start in range(0, len(events), batch_size):
                 rows = []
                 for event in events[start : start + batch_size]:
-                    values = {name: getattr(event, name) for name in CHAINED_FIELDS}
-                    changes_text = encode(values["changes"])
+                    changes = event.changes
+                    text = changes if type(changes) is ChangesText else encode(changes)
                     event.prev_hash = prev
-                    event.row_hash = prev = hmac_sm3_hex(
-                        key, _canonical_with(values, changes_text, prev)
+                    event.row_hash = prev = hmac_sm3_hex(key, _canonical_event(event, text, prev))
+                    rows.append(
+                        (
+                            event.at,
+                            event.actor_id,
+                            event.actor_role,
+                            event.action,
+                            event.object_type,
+                            event.object_id,
+                            event.person_id,
+                            event.area_code,
+                            event.summary,
+                            text,
+                            event.purpose,
+                            event.source,
+                            event.prev_hash,
+                            event.row_hash,
+                        )
                     )
-                    values["changes"] = changes_text
-                    rows.append((*values.values(), event.prev_hash, event.row_hash))
                 inserter.insert(rows)
             chain[0] = prev
             chain[1] += len(events)

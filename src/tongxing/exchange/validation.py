@@ -253,30 +253,63 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot keep a {kind.__name__} from the row checks")
 
 
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _pack_column(values: list[Any]) -> tuple[str, list[Any]]:
+    """One field of every kept row, tagged by how it is kept: plain values as they are,
+    dates as day numbers, areas as codes, anything else value by value (:func:`_plain`)."""
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_TYPES:
+        return "p", values
+    if kinds <= {dt.date, type(None)}:
+        return "d", [None if v is None else v.toordinal() for v in values]
+    if kinds == {Area}:
+        return "a", [v.code for v in values]
+    return "x", [_plain(v) for v in values]
+
+
+def _unpack_column(tag: str, values: list[Any], areas: dict[str, Area]) -> list[Any]:
+    if tag == "p":
+        return values
+    if tag == "d":
+        ordinal = dt.date.fromordinal
+        return [None if v is None else ordinal(v) for v in values]
+    if tag == "a":
+        return [areas[v] for v in values]
+
+    def value(v: Any) -> Any:
+        if type(v) is not tuple:
+            return v
+        return dt.date.fromordinal(v[1]) if v[0] == "d" else areas[v[1]]
+
+    return [value(v) for v in values]
+
+
 def pack_checks(checks: RowChecks, key: str) -> bytes:
-    """The checks as bytes (marshal: plain values only, so nothing executes on loading)."""
+    """The checks as bytes (marshal: plain values only, so nothing executes on loading),
+    field by field: a million rows kept row by row cost 8 µs each to pack and as much
+    to read back."""
     rows = checks.candidates
     person_keys = list(rows[0].person) if rows else []
     certificate_keys = list(rows[0].certificate) if rows else []
+    meta = [
+        [r.index for r in rows],
+        [r.row for r in rows],
+        [r.head_id for r in rows],
+        [_plain(r.relation) for r in rows],
+        [r.valid_until_given for r in rows],
+        [r.number_given for r in rows],
+    ]
     body = (
         key,
         checks.rows_total,
         [(p.row, str(p.column), str(p.value), p.code, str(p.message)) for p in checks.problems],
         person_keys,
         certificate_keys,
-        [
-            (
-                r.index,
-                r.row,
-                r.head_id,
-                _plain(r.relation),
-                r.valid_until_given,
-                r.number_given,
-                tuple(map(_plain, r.person.values())),
-                tuple(map(_plain, r.certificate.values())),
-            )
-            for r in rows
-        ],
+        meta,
+        [_pack_column([r.person[k] for r in rows]) for k in person_keys],
+        [_pack_column([r.certificate[k] for r in rows]) for k in certificate_keys],
     )
     return marshal.dumps(body)
 
@@ -285,27 +318,33 @@ def unpack_checks(data: bytes, key: str, areas: dict[str, Area]) -> RowChecks | 
     """What :func:`pack_checks` kept, or None when it was made under another key. The
     caller has checked the bytes against the digest kept in the database."""
     kept = marshal.loads(data)  # noqa: S302 - our own bytes, their SHA-256 checked first
-    kept_key, rows_total, problems, person_keys, certificate_keys, rows = kept
+    kept_key, rows_total, problems, person_keys, certificate_keys, meta, persons, certs = kept
     if kept_key != key:
         return None
-
-    def value(v: Any) -> Any:
-        if type(v) is not tuple:
-            return v
-        return dt.date.fromordinal(v[1]) if v[0] == "d" else areas[v[1]]
-
+    persons = [_unpack_column(tag, values, areas) for tag, values in persons]
+    certs = [_unpack_column(tag, values, areas) for tag, values in certs]
+    fields = zip(
+        zip(*meta, strict=True), zip(*persons, strict=True), zip(*certs, strict=True), strict=True
+    )
     candidates = [
         _Row(
             index,
             row,
-            dict(zip(person_keys, map(value, person), strict=True)),
-            dict(zip(certificate_keys, map(value, certificate), strict=True)),
+            dict(zip(person_keys, person, strict=True)),
+            dict(zip(certificate_keys, cert, strict=True)),
             head_id,
             relation,
             valid_until_given=until_given,
             number_given=number_given,
         )
-        for index, row, head_id, relation, until_given, number_given, person, certificate in rows
+        for (
+            index,
+            row,
+            head_id,
+            relation,
+            until_given,
+            number_given,
+        ), person, cert in fields
     ]
     return RowChecks([Problem(*p) for p in problems], rows_total, candidates)
 
