@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1036,7 +1037,7 @@ class Validator:
         candidates = [c for c in candidates if c.row not in bad]
         wanted = {c.person["id_number"]: c for c in candidates}
         registered = _lookup(
-            Person.objects.all(),
+            Person,
             "id_number_index",
             ("pk", "area_id", "household_id"),
             wanted,
@@ -1058,7 +1059,7 @@ class Validator:
             candidate.existing = (pk, area_code, household)
         wanted = {c.certificate["number"]: c for c in candidates}
         clashes = _lookup(
-            DisabilityCertificate.objects.all(),
+            DisabilityCertificate,
             "number_index",
             ("person_id",),
             wanted,
@@ -1101,7 +1102,7 @@ class Validator:
             c.household_id = None
         wanted = {c.head_id: c for c in members if c.head_id not in heads_in_file}
         registered = _lookup(
-            Person.objects.all(),
+            Person,
             "id_number_index",
             ("area_id", "household_id"),
             wanted,
@@ -1233,24 +1234,35 @@ class Validator:
 
 
 def _lookup(
-    queryset: Any,
+    model: type[models.Model],
     index_field: str,
     columns: tuple[str, ...],
     wanted: dict[str, Any],
     context: str,
 ) -> dict[str, tuple]:
     """``{value: columns}`` of the rows whose blind index matches a wanted value, looked
-    up in chunks under every key version held."""
+    up in chunks under every key version held.
+
+    Plain SQL on plain columns: building the ORM's IN lookup prepared every one of the
+    2,000 values of each chunk again, a third of the look-up's time.
+    """
     by_index: dict[str, str] = {}
     for value in wanted:
         for index in index_values(value, context):
             by_index[index] = value
+    meta, quote = model._meta, connection.ops.quote_name
+    names = [
+        quote(meta.pk.column if name == "pk" else meta.get_field(name).column)
+        for name in (index_field, *columns)
+    ]
+    # Only the model's own quoted names are formatted in; the values are parameters.
+    select = f"SELECT {', '.join(names)} FROM {quote(meta.db_table)} WHERE {names[0]} IN "  # noqa: S608
     found: dict[str, tuple] = {}
     indexes = list(by_index)
-    for start in range(0, len(indexes), CHUNK):
-        chunk = indexes[start : start + CHUNK]
-        for index, *rest in queryset.filter(**{f"{index_field}__in": chunk}).values_list(
-            index_field, *columns
-        ):
-            found[by_index[index]] = tuple(rest)
+    with connection.cursor() as cursor:
+        for start in range(0, len(indexes), CHUNK):
+            chunk = indexes[start : start + CHUNK]
+            cursor.execute(select + f"({', '.join(['%s'] * len(chunk))})", chunk)
+            for index, *rest in cursor.fetchall():
+                found[by_index[index]] = tuple(rest)
     return found
