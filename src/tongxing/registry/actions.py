@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -921,6 +922,14 @@ def _creation_changes(values: dict[str, Any], area_code: str, relation: str, cer
     )
 
 
+# An imported person's column values in IMPORT_PERSON_COLUMNS order, taken in C: the area
+# (an Area in the checked values, its code in the row) splits them in two.
+_AREA_AT = IMPORT_PERSON_COLUMNS.index("area")
+_BEFORE_AREA = itemgetter(*IMPORT_PERSON_COLUMNS[3:_AREA_AT])
+_AFTER_AREA = itemgetter(*IMPORT_PERSON_COLUMNS[_AREA_AT + 1 : -2])
+_CERTIFICATE_VALUES = itemgetter(*IMPORT_CERTIFICATE_COLUMNS[1:])
+
+
 def _masked(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return {
         prefix + name: SENSITIVE_MASKS[name](value) if name in SENSITIVE_MASKS else value
@@ -976,18 +985,15 @@ def import_persons(
                         pk,
                         household,
                         p.relation_to_head,
-                        *(
-                            area_code if name == "area" else values[name]
-                            for name in IMPORT_PERSON_COLUMNS[3:-2]
-                        ),
+                        *_BEFORE_AREA(values),
+                        area_code,
+                        *_AFTER_AREA(values),
                         PersonStatus.ACTIVE,
                         None,
                     )
                 )
                 cert = p.certificate
-                certificate_rows.append(
-                    (pk, *(cert[name] for name in IMPORT_CERTIFICATE_COLUMNS[1:]))
-                )
+                certificate_rows.append((pk, *_CERTIFICATE_VALUES(cert)))
                 events.append(
                     audit.build_event(
                         actor,
