@@ -909,7 +909,7 @@ _CREATED_PLAN = tuple(
 
 def _creation_changes(values: dict[str, Any], area_code: str, relation: str, cert: dict) -> Any:
     """``audit.diff({}, _masked(snapshot) | _masked(cert_snapshot, CERT))`` as canonical
-    text, without the dicts: a quarter of writing an imported person's audit row."""
+    text, without the dicts (see :func:`audit.creation_text`)."""
     source = (
         *(values[name] for name in _CREATED_PERSON),
         area_code,
