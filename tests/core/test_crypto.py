@@ -72,6 +72,16 @@ def test_round_trip_restores_an_id_number(ring):
     assert ring.decrypt(token, context=ID_CONTEXT) == ID_NUMBER
 
 
+def test_encryption_takes_cryptographys_context_directly_and_either_path_round_trips(
+    ring, monkeypatch
+):
+    assert crypto._encryption_context is not None  # the fast path is in use here
+    fast = ring.encrypt(ID_NUMBER, context=ID_CONTEXT)
+    monkeypatch.setattr(crypto, "_encryption_context", None)
+    public = ring.encrypt(ID_NUMBER, context=ID_CONTEXT)
+    assert [ring.decrypt(t, context=ID_CONTEXT) for t in (fast, public)] == [ID_NUMBER] * 2
+
+
 def test_round_trip_restores_chinese_text(ring):
     address = "四川省巴中市巴州区东城街道 江北大道 1 号 3 单元"
     token = ring.encrypt(address, context="registry.person.address")

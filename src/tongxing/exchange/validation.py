@@ -20,11 +20,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,8 +34,15 @@ from django.utils.translation import gettext_lazy
 from tongxing.accounts.models import User
 from tongxing.areas.models import Area, AreaLevel
 from tongxing.core.fields import index_values
-from tongxing.core.idnumbers import check_character, parse_id_number
+from tongxing.core.idnumbers import (
+    CHECK_CHARS,
+    EARLIEST_BIRTH,
+    WEIGHTS,
+    check_character,
+    parse_id_number,
+)
 from tongxing.core.masking import mask_certificate_number, mask_id_number, mask_phone
+from tongxing.core.pinyin import pinyin_keys
 from tongxing.exchange.reading import MAX_ROWS, Sheet, column_letter
 from tongxing.exchange.template import (
     BY_KEY,
@@ -47,11 +56,13 @@ from tongxing.exchange.template import (
     normalise_header,
 )
 from tongxing.registry.actions import (
+    CERTIFICATE_TERM_YEARS,
     DUPLICATE_CERTIFICATE,
     CertificateData,
     ImportedPerson,
     PersonChange,
     PersonData,
+    add_years,
     check_certificate_fields,
     check_person_fields,
 )
@@ -243,30 +254,63 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot keep a {kind.__name__} from the row checks")
 
 
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _pack_column(values: list[Any]) -> tuple[str, list[Any]]:
+    """One field of every kept row, tagged by how it is kept: plain values as they are,
+    dates as day numbers, areas as codes, anything else value by value (:func:`_plain`)."""
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_TYPES:
+        return "p", values
+    if kinds <= {dt.date, type(None)}:
+        return "d", [None if v is None else v.toordinal() for v in values]
+    if kinds == {Area}:
+        return "a", [v.code for v in values]
+    return "x", [_plain(v) for v in values]
+
+
+def _unpack_column(tag: str, values: list[Any], areas: dict[str, Area]) -> list[Any]:
+    if tag == "p":
+        return values
+    if tag == "d":
+        ordinal = dt.date.fromordinal
+        return [None if v is None else ordinal(v) for v in values]
+    if tag == "a":
+        return [areas[v] for v in values]
+
+    def value(v: Any) -> Any:
+        if type(v) is not tuple:
+            return v
+        return dt.date.fromordinal(v[1]) if v[0] == "d" else areas[v[1]]
+
+    return [value(v) for v in values]
+
+
 def pack_checks(checks: RowChecks, key: str) -> bytes:
-    """The checks as bytes (marshal: plain values only, so nothing executes on loading)."""
+    """The checks as bytes (marshal: plain values only, so nothing executes on loading),
+    field by field: a million rows kept row by row cost 8 µs each to pack and as much
+    to read back."""
     rows = checks.candidates
     person_keys = list(rows[0].person) if rows else []
     certificate_keys = list(rows[0].certificate) if rows else []
+    meta = [
+        [r.index for r in rows],
+        [r.row for r in rows],
+        [r.head_id for r in rows],
+        [_plain(r.relation) for r in rows],
+        [r.valid_until_given for r in rows],
+        [r.number_given for r in rows],
+    ]
     body = (
         key,
         checks.rows_total,
         [(p.row, str(p.column), str(p.value), p.code, str(p.message)) for p in checks.problems],
         person_keys,
         certificate_keys,
-        [
-            (
-                r.index,
-                r.row,
-                r.head_id,
-                _plain(r.relation),
-                r.valid_until_given,
-                r.number_given,
-                tuple(map(_plain, r.person.values())),
-                tuple(map(_plain, r.certificate.values())),
-            )
-            for r in rows
-        ],
+        meta,
+        [_pack_column([r.person[k] for r in rows]) for k in person_keys],
+        [_pack_column([r.certificate[k] for r in rows]) for k in certificate_keys],
     )
     return marshal.dumps(body)
 
@@ -275,27 +319,33 @@ def unpack_checks(data: bytes, key: str, areas: dict[str, Area]) -> RowChecks | 
     """What :func:`pack_checks` kept, or None when it was made under another key. The
     caller has checked the bytes against the digest kept in the database."""
     kept = marshal.loads(data)  # noqa: S302 - our own bytes, their SHA-256 checked first
-    kept_key, rows_total, problems, person_keys, certificate_keys, rows = kept
+    kept_key, rows_total, problems, person_keys, certificate_keys, meta, persons, certs = kept
     if kept_key != key:
         return None
-
-    def value(v: Any) -> Any:
-        if type(v) is not tuple:
-            return v
-        return dt.date.fromordinal(v[1]) if v[0] == "d" else areas[v[1]]
-
+    persons = [_unpack_column(tag, values, areas) for tag, values in persons]
+    certs = [_unpack_column(tag, values, areas) for tag, values in certs]
+    fields = zip(
+        zip(*meta, strict=True), zip(*persons, strict=True), zip(*certs, strict=True), strict=True
+    )
     candidates = [
         _Row(
             index,
             row,
-            dict(zip(person_keys, map(value, person), strict=True)),
-            dict(zip(certificate_keys, map(value, certificate), strict=True)),
+            dict(zip(person_keys, person, strict=True)),
+            dict(zip(certificate_keys, cert, strict=True)),
             head_id,
             relation,
             valid_until_given=until_given,
             number_given=number_given,
         )
-        for index, row, head_id, relation, until_given, number_given, person, certificate in rows
+        for (
+            index,
+            row,
+            head_id,
+            relation,
+            until_given,
+            number_given,
+        ), person, cert in fields
     ]
     return RowChecks([Problem(*p) for p in problems], rows_total, candidates)
 
@@ -536,19 +586,223 @@ class Validator:
 
     # --- row by row -------------------------------------------------------------------
 
+    def sure_rows(
+        self, sheet: Sheet, frame: pl.DataFrame, blank: pl.Series
+    ) -> tuple[pl.Series, list[_Row]]:
+        """The rows that pass every row check, found with column expressions over the whole
+        sheet, and their checked values exactly as :meth:`check_rows` makes them one by one.
+
+        A million rows checked one at a time spent 34 µs each in Python; most files are
+        mostly right, and a right row needs no message. Any row in doubt (a household
+        member, a guardian's ID number, a 多重 certificate, a control character on which
+        Python's and polars' idea of a space differ) is left to the row-by-row checks,
+        which find and word its problems. Returns the mask of the sure rows and their rows.
+        """
+        c = pl.col
+        number = c("id_number")
+        year = number.str.slice(6, 4).cast(pl.Int32, strict=False).clip(1, 9999)
+        month = number.str.slice(10, 2).cast(pl.Int32, strict=False)
+        day = number.str.slice(12, 2).cast(pl.Int32, strict=False)
+        last_day = pl.date(year, month.clip(1, 12), 1).dt.month_end().dt.day().cast(pl.Int32)
+        birth = pl.date(year, month.clip(1, 12), day.clip(1, last_day))
+        weighted = pl.sum_horizontal(
+            number.str.slice(i, 1).cast(pl.Int32, strict=False) * weight
+            for i, weight in enumerate(WEIGHTS)
+        )
+        expected = (weighted % 11).replace_strict(
+            dict(enumerate(CHECK_CHARS)), return_dtype=pl.String
+        )
+        resident = (
+            number.str.contains(r"^[0-9]{17}[0-9X]$")
+            & month.is_between(1, 12)
+            & day.is_between(1, last_day)
+            & (birth >= EARLIEST_BIRTH)
+            & (birth <= self.today)
+            & (number.str.slice(17, 1) == expected)
+        )
+        category = c("category").replace_strict(
+            {word: int(value) for word, value in CATEGORY_WORDS.items()},
+            default=None,
+            return_dtype=pl.Int64,
+        )
+        grade = c("grade").replace_strict(GRADE_WORDS, default=None, return_dtype=pl.Int64)
+        hukou = c("hukou_type").replace_strict(
+            {word: str(value.value) for word, value in HUKOU_WORDS.items()},
+            default=None,
+            return_dtype=pl.String,
+        )
+        heads = ["", *(word for word, value in RELATION_WORDS.items() if value == Relation.HEAD)]
+        derived = pl.concat_str(number, category.cast(pl.String), grade.cast(pl.String))
+        given = c("certificate_number")
+        reissued = (given.str.slice(0, 20) == derived) & given.str.slice(20).str.contains(
+            r"^B[1-9][0-9]{0,8}$"
+        )
+        reissue = (
+            pl.when(given.str.len_chars() > 20)
+            .then(given.str.slice(21).cast(pl.Int64, strict=False))
+            .otherwise(0)
+        )
+        # Dates and names repeat: each distinct one is parsed (or spelt) once, in Python,
+        # by the same functions as the row checks.
+        issued, until = self._date_pairs(frame)
+        pair = pl.concat_str(c("issue_date"), c("valid_until"), separator="\x00")
+        issue_date = pair.replace_strict(issued, default=None, return_dtype=pl.Date)
+        valid_until = pair.replace_strict(until, default=None, return_dtype=pl.Date)
+        spelt = {name: pinyin_keys(name) for name in frame["name"].unique().to_list() if name}
+        sure = (
+            ~pl.lit(blank)
+            & resident
+            & (c("name") != "")
+            & hukou.is_not_null()
+            & c("area").is_in(list(self.villages))
+            & category.is_not_null()
+            & (category != int(Category.MULTIPLE))
+            & (c("multiple_detail") == "")
+            & grade.is_not_null()
+            & (c("guardian_id_number") == "")
+            & (c("household_head_id_number") == "")
+            & c("relation_to_head").is_in(heads)
+            & ((given == "") | (given == derived) | reissued)
+            & reissue.is_not_null()
+            & issue_date.is_not_null()
+            & (issue_date >= birth)
+            & (issue_date <= self.today)
+            & ~pl.any_horizontal(pl.col(pl.String).str.contains(r"[\x00\x1c-\x1f]"))
+        ).fill_null(False)
+        values = [
+            c("index"),
+            number,
+            birth,
+            pl.when(number.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
+            .then(pl.lit("M"))
+            .otherwise(pl.lit("F")),
+            c("name"),
+            c("name").replace_strict(
+                {n: keys[0] for n, keys in spelt.items()}, default="", return_dtype=pl.String
+            ),
+            c("name").replace_strict(
+                {n: keys[1] for n, keys in spelt.items()}, default="", return_dtype=pl.String
+            ),
+            pl.when(c("ethnicity") == "").then(pl.lit("汉族")).otherwise(c("ethnicity")),
+            hukou,
+            c("area"),
+            c("address"),
+            c("phone"),
+            c("guardian_name"),
+            c("guardian_phone"),
+            c("guardian_relation"),
+            pl.when(given == "").then(derived).otherwise(given),
+            category,
+            grade,
+            issue_date,
+            valid_until,
+            reissue,
+            c("valid_until") != "",
+            given != "",
+        ]
+        checked = frame.with_row_index("index").select(
+            sure.alias("sure"), *(value.alias(f"v{i}") for i, value in enumerate(values))
+        )
+        mask = checked["sure"]
+        columns = [s.to_list() for s in checked.filter(mask).iter_columns()][1:]
+        villages, rows, head = self.villages, sheet.rows, Relation.HEAD
+        return mask, [
+            _Row(
+                index,
+                rows[index],
+                {
+                    "id_number": id_number,
+                    "birth_date": birth_date,
+                    "sex": sex,
+                    "name": name,
+                    "name_pinyin": name_pinyin,
+                    "name_initials": name_initials,
+                    "ethnicity": ethnicity,
+                    "hukou_type": hukou_type,
+                    "area": villages[area],
+                    "address": address,
+                    "phone": phone,
+                    "guardian_name": guardian_name,
+                    "guardian_id_number": "",
+                    "guardian_phone": guardian_phone,
+                    "guardian_relation": guardian_relation,
+                },
+                {
+                    "number": certificate_number,
+                    "category": category_value,
+                    "grade": grade_value,
+                    "multiple_detail": "",
+                    "issue_date": issued_on,
+                    "valid_until": valid_to,
+                    "reissue_count": reissue_count,
+                },
+                "",
+                head,
+                valid_until_given=until_given,
+                number_given=number_given,
+            )
+            for (
+                index,
+                id_number,
+                birth_date,
+                sex,
+                name,
+                name_pinyin,
+                name_initials,
+                ethnicity,
+                hukou_type,
+                area,
+                address,
+                phone,
+                guardian_name,
+                guardian_phone,
+                guardian_relation,
+                certificate_number,
+                category_value,
+                grade_value,
+                issued_on,
+                valid_to,
+                reissue_count,
+                until_given,
+                number_given,
+            ) in zip(*columns, strict=True)
+        ]
+
+    @staticmethod
+    def _date_pairs(frame: pl.DataFrame) -> tuple[dict[str, dt.date], dict[str, dt.date]]:
+        """For each distinct (issue date, valid-until) pair of cells that the row checks
+        accept, keyed by the two texts joined with NUL: the issue date and the date the
+        certificate is valid until (given, or ten years on)."""
+        issued: dict[str, dt.date] = {}
+        until: dict[str, dt.date] = {}
+        for issue_text, until_text in frame.select("issue_date", "valid_until").unique().rows():
+            try:
+                issue, given_until = parse_date(issue_text), parse_date(until_text)
+            except ValueError:
+                continue
+            if issue is None:
+                continue
+            last = given_until or add_years(issue, CERTIFICATE_TERM_YEARS)
+            if last > issue:
+                key = f"{issue_text}\x00{until_text}"
+                issued[key], until[key] = issue, last
+        return issued, until
+
     def check_rows(
         self, sheet: Sheet, frame: pl.DataFrame, blank: pl.Series, positions: dict[str, int]
     ) -> list[_Row]:
         keys = [column.key for column in COLUMNS]
         placeholder = Area(code="", level=AreaLevel.VILLAGE)
-        candidates: list[_Row] = []
         total = frame.height
-        skip_blank = blank.to_list()
-        for index, values in enumerate(frame.iter_rows()):
-            if index % PROGRESS_EVERY == 0:
+        self.progress(0, total, _("Checking rows"))
+        sure, candidates = self.sure_rows(sheet, frame, blank)
+        doubtful = ~sure & ~blank
+        indexes = doubtful.arg_true().to_list()
+        for done, (index, values) in enumerate(
+            zip(indexes, frame.filter(doubtful).iter_rows(), strict=True)
+        ):
+            if done % PROGRESS_EVERY == 0:
                 self.progress(index, total, _("Checking rows"))
-            if skip_blank[index]:
-                continue
             row = sheet.rows[index]
             cells = dict(zip(keys, values, strict=True))
             flagged: set[str] = set()
@@ -723,7 +977,9 @@ class Validator:
                 )
             )
         self.progress(total, total, _("Checking rows"))
-        return [c for c in candidates if c.row not in self.outcome.bad_rows]
+        candidates.sort(key=attrgetter("index"))  # two runs in row order: a merge
+        bad = self.outcome.bad_rows
+        return [c for c in candidates if c.row not in bad]
 
     def area(self, row: int, code: str, fail: Callable[..., None]) -> Area | None:
         village = self.villages.get(code)
@@ -781,7 +1037,7 @@ class Validator:
         candidates = [c for c in candidates if c.row not in bad]
         wanted = {c.person["id_number"]: c for c in candidates}
         registered = _lookup(
-            Person.objects.all(),
+            Person,
             "id_number_index",
             ("pk", "area_id", "household_id"),
             wanted,
@@ -803,7 +1059,7 @@ class Validator:
             candidate.existing = (pk, area_code, household)
         wanted = {c.certificate["number"]: c for c in candidates}
         clashes = _lookup(
-            DisabilityCertificate.objects.all(),
+            DisabilityCertificate,
             "number_index",
             ("person_id",),
             wanted,
@@ -846,7 +1102,7 @@ class Validator:
             c.household_id = None
         wanted = {c.head_id: c for c in members if c.head_id not in heads_in_file}
         registered = _lookup(
-            Person.objects.all(),
+            Person,
             "id_number_index",
             ("area_id", "household_id"),
             wanted,
@@ -978,24 +1234,35 @@ class Validator:
 
 
 def _lookup(
-    queryset: Any,
+    model: type[models.Model],
     index_field: str,
     columns: tuple[str, ...],
     wanted: dict[str, Any],
     context: str,
 ) -> dict[str, tuple]:
     """``{value: columns}`` of the rows whose blind index matches a wanted value, looked
-    up in chunks under every key version held."""
+    up in chunks under every key version held.
+
+    Plain SQL on plain columns: building the ORM's IN lookup prepared every one of the
+    2,000 values of each chunk again, a third of the look-up's time.
+    """
     by_index: dict[str, str] = {}
     for value in wanted:
         for index in index_values(value, context):
             by_index[index] = value
+    meta, quote = model._meta, connection.ops.quote_name
+    names = [
+        quote(meta.pk.column if name == "pk" else meta.get_field(name).column)
+        for name in (index_field, *columns)
+    ]
+    # Only the model's own quoted names are formatted in; the values are parameters.
+    select = f"SELECT {', '.join(names)} FROM {quote(meta.db_table)} WHERE {names[0]} IN "  # noqa: S608
     found: dict[str, tuple] = {}
     indexes = list(by_index)
-    for start in range(0, len(indexes), CHUNK):
-        chunk = indexes[start : start + CHUNK]
-        for index, *rest in queryset.filter(**{f"{index_field}__in": chunk}).values_list(
-            index_field, *columns
-        ):
-            found[by_index[index]] = tuple(rest)
+    with connection.cursor() as cursor:
+        for start in range(0, len(indexes), CHUNK):
+            chunk = indexes[start : start + CHUNK]
+            cursor.execute(select + f"({', '.join(['%s'] * len(chunk))})", chunk)
+            for index, *rest in cursor.fetchall():
+                found[by_index[index]] = tuple(rest)
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -888,6 +889,47 @@ IMPORT_CERTIFICATE_COLUMNS = (
 )
 
 
+# An imported person's audit diff, built from one tuple per person: the snapshot's
+# person values, area, relation, certificate values and status, in this order…
+_CREATED_PERSON = tuple(n for n in PERSON_FIELDS if n not in ("area_id", "relation_to_head"))
+_CREATED_CERTIFICATE = tuple(n for n in CERTIFICATE_FIELDS if n != "status")
+_CREATED_SOURCE = (
+    *_CREATED_PERSON,
+    "area_id",
+    "relation_to_head",
+    *(CERT + n for n in _CREATED_CERTIFICATE),
+    CERT + "status",
+)
+# …taken in key order, masked as _masked masks them.
+_CREATED_PLAN = tuple(
+    (key, _CREATED_SOURCE.index(key), SENSITIVE_MASKS.get(key.removeprefix(CERT)))
+    for key in sorted(_CREATED_SOURCE)
+)
+
+
+def _creation_changes(values: dict[str, Any], area_code: str, relation: str, cert: dict) -> Any:
+    """``audit.diff({}, _masked(snapshot) | _masked(cert_snapshot, CERT))`` as canonical
+    text, without the dicts (see :func:`audit.creation_text`)."""
+    source = (
+        *(values[name] for name in _CREATED_PERSON),
+        area_code,
+        relation,
+        *(cert.get(name) for name in _CREATED_CERTIFICATE),
+        CertificateStatus.VALID.value,
+    )
+    return audit.creation_text(
+        [(key, mask(source[i]) if mask else source[i]) for key, i, mask in _CREATED_PLAN]
+    )
+
+
+# An imported person's column values in IMPORT_PERSON_COLUMNS order, taken in C: the area
+# (an Area in the checked values, its code in the row) splits them in two.
+_AREA_AT = IMPORT_PERSON_COLUMNS.index("area")
+_BEFORE_AREA = itemgetter(*IMPORT_PERSON_COLUMNS[3:_AREA_AT])
+_AFTER_AREA = itemgetter(*IMPORT_PERSON_COLUMNS[_AREA_AT + 1 : -2])
+_CERTIFICATE_VALUES = itemgetter(*IMPORT_CERTIFICATE_COLUMNS[1:])
+
+
 def _masked(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return {
         prefix + name: SENSITIVE_MASKS[name](value) if name in SENSITIVE_MASKS else value
@@ -943,27 +985,15 @@ def import_persons(
                         pk,
                         household,
                         p.relation_to_head,
-                        *(
-                            area_code if name == "area" else values[name]
-                            for name in IMPORT_PERSON_COLUMNS[3:-2]
-                        ),
+                        *_BEFORE_AREA(values),
+                        area_code,
+                        *_AFTER_AREA(values),
                         PersonStatus.ACTIVE,
                         None,
                     )
                 )
                 cert = p.certificate
-                certificate_rows.append(
-                    (pk, *(cert[name] for name in IMPORT_CERTIFICATE_COLUMNS[1:]))
-                )
-                snapshot = {
-                    name: values[name]
-                    for name in PERSON_FIELDS
-                    if name not in ("area_id", "relation_to_head")
-                }
-                snapshot["area_id"] = area_code
-                snapshot["relation_to_head"] = p.relation_to_head
-                cert_snapshot = {name: cert.get(name) for name in CERTIFICATE_FIELDS}
-                cert_snapshot["status"] = CertificateStatus.VALID
+                certificate_rows.append((pk, *_CERTIFICATE_VALUES(cert)))
                 events.append(
                     audit.build_event(
                         actor,
@@ -973,7 +1003,7 @@ def import_persons(
                         person_id=pk,
                         area_code=area_code,
                         summary="registered with certificate",
-                        changes=audit.diff({}, _masked(snapshot) | _masked(cert_snapshot, CERT)),
+                        changes=_creation_changes(values, area_code, p.relation_to_head, cert),
                         source=source,
                         at=now,
                     )
