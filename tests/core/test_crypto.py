@@ -75,11 +75,25 @@ def test_round_trip_restores_an_id_number(ring):
 def test_encryption_takes_cryptographys_context_directly_and_either_path_round_trips(
     ring, monkeypatch
 ):
-    assert crypto._encryption_context is not None  # the fast path is in use here
+    # The installed cryptography has the private function and it passed the check.
+    assert crypto._encryption_context is not crypto._public_context
     fast = ring.encrypt(ID_NUMBER, context=ID_CONTEXT)
-    monkeypatch.setattr(crypto, "_encryption_context", None)
+    monkeypatch.setattr(crypto, "_encryption_context", crypto._public_context)
     public = ring.encrypt(ID_NUMBER, context=ID_CONTEXT)
     assert [ring.decrypt(t, context=ID_CONTEXT) for t in (fast, public)] == [ID_NUMBER] * 2
+
+
+def test_a_private_context_that_is_gone_or_encrypts_otherwise_is_not_used(monkeypatch):
+    from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+
+    monkeypatch.delattr(rust_openssl.ciphers, "create_encryption_ctx")
+    assert crypto._fast_context() is crypto._public_context
+
+    def tampered(algorithm, mode):
+        return crypto._public_context(algorithm, type(mode)(b"m" * 12))
+
+    monkeypatch.setattr(rust_openssl.ciphers, "create_encryption_ctx", tampered, raising=False)
+    assert crypto._fast_context() is crypto._public_context
 
 
 def test_round_trip_restores_chinese_text(ring):

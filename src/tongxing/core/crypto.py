@@ -44,9 +44,10 @@ import re
 import secrets
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, hmac
@@ -146,17 +147,35 @@ class _NoncePool:
 _NONCES = _NoncePool()
 os.register_at_fork(after_in_child=_NONCES.clear)
 
-try:
-    # What ``Cipher(algorithm, mode).encryptor()`` calls once it has checked its arguments.
-    # Our arguments are always an SM4 object and a fresh 96-bit GCM nonce, so the checks
-    # (isinstance against abstract classes, mode validation) only cost: 4 of the 9 µs of
-    # encrypting a value, for the 5 values of each of a million imported persons. Should a
-    # later cryptography move it, the public path below is taken.
-    from cryptography.hazmat.bindings._rust import openssl as _rust_openssl
 
-    _encryption_context = _rust_openssl.ciphers.create_encryption_ctx
-except (ImportError, AttributeError):  # pragma: no cover - depends on the installed version
-    _encryption_context = None
+def _public_context(algorithm: algorithms.SM4, mode: modes.GCM) -> Any:
+    return Cipher(algorithm, mode).encryptor()
+
+
+def _fast_context() -> Callable[[algorithms.SM4, modes.GCM], Any]:
+    """What ``Cipher(algorithm, mode).encryptor()`` calls once it has checked its
+    arguments. Ours are always an SM4 object and a fresh 96-bit GCM nonce, so the checks
+    (isinstance against abstract classes, mode validation) only cost: 4 of the 9 µs of
+    encrypting a value, for the 5 values of each of a million imported persons.
+
+    It is a private function of ``cryptography``: it is used only if it is there and
+    encrypts a known value exactly as the public path does, else the public path is."""
+    try:
+        from cryptography.hazmat.bindings._rust import openssl as rust_openssl
+
+        fast = rust_openssl.ciphers.create_encryption_ctx
+        algorithm, nonce, aad, plaintext = algorithms.SM4(bytes(range(16))), b"n" * 12, b"a", b"p"
+        sealed = []
+        for make in (fast, _public_context):
+            context = make(algorithm, modes.GCM(nonce))
+            context.authenticate_additional_data(aad)
+            sealed.append(context.update(plaintext) + context.finalize() + context.tag)
+    except Exception:  # any failure of a private API means: do not use it
+        return _public_context
+    return fast if sealed[0] == sealed[1] else _public_context
+
+
+_encryption_context = _fast_context()
 
 
 def _sm4_gcm_encrypt(algorithm: algorithms.SM4, plaintext: bytes, aad: bytes) -> bytes:
@@ -168,10 +187,7 @@ def _sm4_gcm_encrypt(algorithm: algorithms.SM4, plaintext: bytes, aad: bytes) ->
     collision bound is reached after about 2**32 values per key).
     """
     nonce = _NONCES.take()
-    if _encryption_context is not None:
-        encryptor = _encryption_context(algorithm, modes.GCM(nonce))
-    else:  # pragma: no cover
-        encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
+    encryptor = _encryption_context(algorithm, modes.GCM(nonce))
     encryptor.authenticate_additional_data(aad)
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()
     return nonce + ciphertext + encryptor.tag
