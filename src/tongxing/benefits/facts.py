@@ -26,12 +26,11 @@ import pyarrow as pa
 from tongxing.benefits.inputs import (
     CERTIFICATE_FIELDS,
     CERTIFICATE_HISTORY,
-    CERTIFICATES,
+    CERTIFIED_PERSONS,
     CLAIMS,
     FACTS,
     HOUSEHOLD_STATUSES,
     MOVES_OUT,
-    PERSONS,
     Inputs,
 )
 
@@ -59,9 +58,10 @@ ADJUSTABLE_FACTS: dict[str, str] = {
 }
 
 
+# The tables the facts read, by name: the persons with their certificates (see
+# :meth:`Inputs.certified_persons`) and the sparse tables.
 INPUT_SCHEMAS = {
-    "persons": PERSONS,
-    "certificates": CERTIFICATES,
+    "persons": CERTIFIED_PERSONS,
     "certificate_history": CERTIFICATE_HISTORY,
     "moves_out": MOVES_OUT,
     "household_statuses": HOUSEHOLD_STATUSES,
@@ -124,8 +124,9 @@ def facts_sql(
 
 
 def register_inputs(con: duckdb.DuckDBPyConnection, inputs: Inputs, days: list[dt.date]) -> None:
-    for name, table in inputs.tables.items():
-        con.register(name, table)
+    con.register("persons", inputs.certified_persons())
+    for name in INPUT_SCHEMAS.keys() - {"persons"}:
+        con.register(name, getattr(inputs, name))
     con.register("days", day_columns(days))
 
 
@@ -285,17 +286,12 @@ def wide_facts_on(
     for name in overrides or {}:
         if name not in ADJUSTABLE_FACTS and not name.startswith("claim_"):
             raise ValueError(f"{name!r} is not a fact a what-if can change")
-    moves = t["moves_out"]
-    certificates = t["certificates"].rename(cert_status="status")
+    # The persons come with their certificates (one to one), read together.
     rows = (
         t["persons"]
-        .left_join(moves, "person_id")
+        .left_join(t["moves_out"], "person_id")
         .drop("person_id_right")
-        .left_join(certificates, "person_id")
-        .drop("person_id_right")
-    )
-    rows = (
-        rows.left_join(_certificate_then(t, count), "person_id")
+        .left_join(_certificate_then(t, count), "person_id")
         .drop("person_id_right")
         .left_join(_household_flags(t, count), "household_id")
         .drop("household_id_right")

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from django.db import connection
 from django.utils import timezone
 
-from tongxing.core.arrowio import fetch_arrow_many
+from tongxing.core.arrowio import fetch_arrow_many, left_join
 
 CERTIFICATE_FIELDS = ("status", "category", "grade", "issue_date", "valid_until")
 CERT_PREFIX = "certificate."
@@ -57,6 +57,21 @@ CERTIFICATES = pa.schema(
         ("valid_until", pa.date32()),
     ]
 )
+# The persons with their certificate's columns beside (null without one; the certificate
+# is one to one): read in one query, so that no one joins the two again, and what the
+# facts read as ``persons``. The certificate's status is ``cert_status``.
+CERTIFIED_PERSONS = pa.schema(
+    [
+        *PERSONS,
+        *(
+            field.with_name("cert_status") if field.name == "status" else field
+            for field in CERTIFICATES
+            if field.name != "person_id"
+        ),
+    ]
+)
+# The certificate's columns as CERTIFIED_PERSONS names them, in CERTIFICATES' order.
+_CERTIFICATE_COLUMNS = ["person_id", *CERTIFIED_PERSONS.names[len(PERSONS) :]]
 CERTIFICATE_HISTORY = pa.schema(
     [
         ("person_id", pa.int64()),
@@ -146,6 +161,10 @@ class Scope:
 
 @dataclass(frozen=True)
 class Inputs:
+    """The rules' input tables. ``certificates`` is one to one with the persons: as read,
+    it has a row for each person in the persons' order, all null but the id for a person
+    without a certificate (the same facts as no row)."""
+
     persons: pa.Table
     certificates: pa.Table
     certificate_history: pa.Table
@@ -157,6 +176,25 @@ class Inputs:
     @property
     def tables(self) -> dict[str, pa.Table]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def certified_persons(self) -> pa.Table:
+        """The persons with their certificate's columns, as :data:`CERTIFIED_PERSONS`.
+
+        As read, the certificates are row for row the persons' (and stay so through
+        :meth:`only` and :meth:`in_chunks`, which cut both alike): the columns are put side
+        by side without a join or a copy. Otherwise (tables built by hand) they are joined."""
+        persons, certificates = self.persons, self.certificates
+        if persons.num_rows == certificates.num_rows and persons["person_id"].equals(
+            certificates["person_id"]
+        ):
+            columns = [*persons.columns, *certificates.columns[1:]]
+            return pa.table(columns, schema=CERTIFIED_PERSONS)
+        return left_join(
+            persons,
+            certificates.rename_columns(_CERTIFICATE_COLUMNS),
+            "person_id",
+            CERTIFIED_PERSONS,
+        )
 
     def only(self, person_ids: pa.Array | list[int]) -> Inputs:
         """The rows of the given persons alone, with their households' statuses."""
@@ -257,17 +295,14 @@ def input_queries(scope: Scope) -> dict[str, tuple[str, list, pa.Schema]]:
     before, changes_certificate = _certificate_history_columns()
     return {
         "persons": (
-            "SELECT p.id, p.area_id, p.birth_date, p.status, p.date_of_death, p.household_id "  # noqa: S608
-            f"FROM {persons}",
+            # With the certificate, one to one: see CERTIFIED_PERSONS.
+            "SELECT p.id, p.area_id, p.birth_date, p.status, p.date_of_death, p.household_id, "  # noqa: S608
+            "c.category, c.multiple_detail, c.grade, c.status, c.issue_date, c.valid_until "
+            "FROM registry_person p "
+            f"LEFT JOIN registry_disabilitycertificate c ON c.person_id = p.id {scope.join()} "
+            f"WHERE {where}",
             params,
-            PERSONS,
-        ),
-        "certificates": (
-            "SELECT c.person_id, c.category, c.multiple_detail, c.grade, c.status, "  # noqa: S608
-            "c.issue_date, c.valid_until FROM registry_disabilitycertificate c "
-            + of_persons.format("c"),
-            params,
-            CERTIFICATES,
+            CERTIFIED_PERSONS,
         ),
         "events": (
             # The events that changed the certificate, and moves out of the region.
@@ -312,9 +347,10 @@ def read_inputs(scope: Scope, *, pay_from_application_month: bool = True) -> Inp
 def inputs_from(raw: dict[str, pa.Table], pay_from_application_month: bool) -> Inputs:
     """The rules' inputs from the tables :func:`input_queries` fetched (a caller may fetch
     them together with its own independent queries)."""
+    persons = raw["persons"]
     return Inputs(
-        persons=raw["persons"],
-        certificates=raw["certificates"],
+        persons=persons.select(PERSONS.names),
+        certificates=persons.select(_CERTIFICATE_COLUMNS).rename_columns(CERTIFICATES.names),
         certificate_history=_certificate_history(raw["events"]),
         moves_out=_moves_out(raw["events"]),
         household_statuses=raw["household_statuses"],
