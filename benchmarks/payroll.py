@@ -58,6 +58,28 @@ better day ~35 %; the aggregates of the sparse tables ~17 %; handing the rows to
 ~8 %), and ~0.1 s is fixed per call (parsing and planning ~60 KB of SQL, laying out
 the Arrow decisions); even spread perfectly over both cores that is ~0.5 s.
 
+Then the persons were read with their certificate in one query (one to one, a LEFT JOIN
+in the persons' SELECT), and the facts put the two side by side without DuckDB's hash
+join of a million persons with a million certificates. Two alternating pairs of runs
+against main (2dd69ee) at 1 M on PostgreSQL (29 November 2026, load 2.5-2.9, another
+helper's import benchmark sharing the cores): the rules alone took 0.98 and 0.72 s wall
+at a CPU of 0.97 and 1.05 s, against 0.72 and 1.14 s wall at 1.10 and 1.22 s before; the
+10 M run in chunks 8.28 and 5.40 s wall at 8.27 and 8.16 s CPU, against 6.00 and 9.33 s
+at 9.72 and 9.74 s (the same 4,315,540 payments); peak 1,270 MiB against 1,370 MiB. So
+~12-15 % less CPU; wall times swing by half with the neighbours. On cached Arrow inputs,
+medians of five calls, three alternating pairs: 0.82-0.91 s of CPU against 0.92-1.10 s,
+the same decisions to the row. Reading the inputs is no slower (the payroll's scope
+2.6-2.8 s against 3.0-3.1 s, everyone 3.0-3.3 s against 3.1-3.8 s; one query fewer). What remains, by
+DuckDB's profile: the projections computing each day's facts, the rules and the pick of
+the better day, the hash joins of the persons with the per-person aggregates of the
+sparse tables and the household flags, and handing ~27 columns to Arrow; tried and
+dropped, no measurable change: eligibility as "no condition failed" (DuckDB already
+shares the tests between the conjunction and the first failure), arg_min for Ibis's
+FIRST(... ORDER BY) (the history is 50,000 rows), the sparse tables as one UNION ALL
+grouped by person instead of joins (twice the CPU), leaving the strings or the month
+out of the query's output (~0.03 s each, within the noise). The target of 0.3 s per
+1 M is still NOT met.
+
 The read phase, the same day (1 M persons, PostgreSQL, medians of 3, the code before and
 after run alternately): before (93e4b73), it took 16.34 s end to end (read 7.39 s, write
 4.81 s; load 5.0-6.0) with no statistics and the bloated lines table, and 9.16 and 9.78 s
