@@ -69,16 +69,17 @@ at 9.72 and 9.74 s (the same 4,315,540 payments); peak 1,270 MiB against 1,370 M
 ~12-15 % less CPU; wall times swing by half with the neighbours. On cached Arrow inputs,
 medians of five calls, three alternating pairs: 0.82-0.91 s of CPU against 0.92-1.10 s,
 the same decisions to the row. Reading the inputs is no slower (the payroll's scope
-2.6-2.8 s against 3.0-3.1 s, everyone 3.0-3.3 s against 3.1-3.8 s; one query fewer). What remains, by
-DuckDB's profile: the projections computing each day's facts, the rules and the pick of
-the better day, the hash joins of the persons with the per-person aggregates of the
-sparse tables and the household flags, and handing ~27 columns to Arrow; tried and
-dropped, no measurable change: eligibility as "no condition failed" (DuckDB already
-shares the tests between the conjunction and the first failure), arg_min for Ibis's
-FIRST(... ORDER BY) (the history is 50,000 rows), the sparse tables as one UNION ALL
-grouped by person instead of joins (twice the CPU), leaving the strings or the month
-out of the query's output (~0.03 s each, within the noise). The target of 0.3 s per
-1 M is still NOT met.
+2.6-2.8 s against 3.0-3.1 s, everyone 3.0-3.3 s against 3.1-3.8 s; one query fewer).
+What remains, by DuckDB's profile: the projections computing each day's facts, the rules
+and the pick of the better day, the hash joins of the persons with the per-person
+aggregates of the sparse tables and the household flags, and handing ~27 columns to
+Arrow; tried and dropped, no measurable change: eligibility as "no condition failed"
+(DuckDB already shares the tests between the conjunction and the first failure), arg_min
+for Ibis's FIRST(... ORDER BY) (the history is 50,000 rows), the sparse tables as one
+UNION ALL grouped by person instead of joins (twice the CPU in a cut-down prototype),
+leaving the strings or the month out of the query's output (~0.03 s each, within the
+noise). With the other core busy, DuckDB on one thread used ~8 % less CPU than on two,
+at the same wall time. The target of 0.3 s per 1 M is still NOT met.
 
 The read phase, the same day (1 M persons, PostgreSQL, medians of 3, the code before and
 after run alternately): before (93e4b73), it took 16.34 s end to end (read 7.39 s, write
