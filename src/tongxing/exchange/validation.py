@@ -427,7 +427,7 @@ class Validator:
         }
         self.outcome = Outcome()
         self.headers: dict[str, str] = {}  # key → header text in this file
-        self.indexes: dict[str, dict[str, list[str]]] = {}  # see RowChecks.indexes
+        self.indexes: dict[str, dict[str, list[str]]] = {}  # see finish and RowChecks
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -511,8 +511,13 @@ class Validator:
         self.outcome.problems = list(checks.problems)
         self.outcome.rows_total = checks.rows_total
         self.indexes = checks.indexes
-        if checks.candidates:
-            self.check_against_registry(checks.candidates)
+        try:
+            if checks.candidates:
+                self.check_against_registry(checks.candidates)
+        finally:
+            # The new persons hold their own indexes; the rest of the apply need not hold
+            # two million of them (the dry run keeps them through ``checks``).
+            self.indexes = {}
         return self.outcome
 
     def checks_key(self) -> str:
