@@ -47,13 +47,43 @@ direct SM4 context (* without the last four, † without the audit template):
 The check is 1.4–2.5× faster and the importing process's CPU a fifth to a third lower on
 both backends. On SQLite the whole import took 0.55–0.81 of main's time in neighbouring
 runs; on PostgreSQL the apply's wall time did not improve (the server's COPY and index
-work, outside the cpu column, set it). The 1,000,000-row CSV is still over its 120 s:
-194 s, main 353 s in the same hour. What is left is mostly not per-row Python: the bare
-insert itself (SM4 for five values a person, blind indexes, SQLite's B-tree work on the
-writer thread; the ratio to it stays at about 2.7 because the direct SM4 context sped it
-up too), and in the apply, SQLite writing a million audit rows beside the persons:
-apply minus bare grows from 8–13 s at 300,000 rows to 90 s at 1,000,000, which points at
-the writer thread setting the pace at that size (not profiled there yet).
+work, outside the cpu column, set it).
+
+Measured again 29 November 2026, 05:50–06:13 UTC, CSV of new persons, "main"
+2dd69ee against "branch", which keeps the blind indexes (HMAC-SM3 of the ID number and
+of the certificate number) computed by the dry run's registry look-ups with the kept
+checks and writes them as given (‡ before the validator let go of them after the
+look-ups); load average 2.6–3.5 for the 1,000,000 rows, 1.2–1.6 for the 300,000 until
+it rose to 6.2 during the branch's PostgreSQL run:
+
+    start  rows       backend  code     check  apply  total   bare  ratio    cpu  peak MiB
+    05:50  1,000,000  sqlite   main      23.1  118.3  141.4   70.7   2.0   136.8  4238
+    05:53  1,000,000  sqlite   branch‡   23.8   87.6  111.4   58.0   1.9   132.3  4846
+    05:58  1,000,000  sqlite   branch    23.2   91.5  114.7   39.6   2.9   129.5  4889
+    06:01  1,000,000  sqlite   main      19.0  108.3  127.3   68.4   1.9   138.3  4237
+    06:08    300,000  sqlite   main       5.6   23.5   29.2   12.7   2.3    38.2  1913
+    06:08    300,000  postgres main       6.2   41.1   47.3   18.4   2.6    28.7  1358
+    06:10    300,000  sqlite   branch     6.8   23.7   30.5   12.4   2.5    36.4  2059
+    06:10    300,000  postgres branch     9.7   64.5   74.2   32.6   2.3    26.5  1703
+
+Both branch runs at 1,000,000 rows are under the 120 s by 5–9 s, both of main's over
+it by 7–21 s; at a higher load the branch would miss it too. The apply took 0.74–0.85
+of main's in neighbouring runs, while the process's CPU fell by only 5–9 s (3–6 %), so
+much of the wall difference is the load: on a quiet machine at 300,000 rows the SQLite
+apply took the same time on both (23.5 and 23.7 s, CPU 5 % lower), and the PostgreSQL
+pair says nothing (the load rose to 6.2 during the branch's run; its bare insert, which
+did not change, took 1.8× main's). The kept indexes cost about 600 MiB more at the peak (two
+million 64-character strings and their dicts, held by the dry run's checks and then by
+the apply's outcome). Where the rest goes, from a pyinstrument profile of main's apply
+at 1,000,000 rows (05:41, load 2.8–5.0; 262 sampled wall seconds, inflated by the
+profiler and the load): SM4-GCM encryption of five values a person 74 s, the audit
+rows' change text 51 s and their hash chain 27 s, the apply's and the insert's blind
+indexes 28 s (now gone; the dry run still computes each once), SQLite's commit 24 s,
+the registry look-ups without the indexes 7 s. The converting thread waited on the
+writer thread (blocked in its submits) for about 3 s in all, so "apply minus bare"
+growing with the size is not the writer's pace (nor the garbage collector, paused
+there): what is left is per-person Python work on the converting thread (encryption and
+audit text), which one Python thread cannot spread over the two cores.
 """
 
 from __future__ import annotations

@@ -409,6 +409,64 @@ def test_applying_after_the_dry_run_uses_its_row_checks_and_then_forgets_them(
     assert problems(batch) == [(4, "姓名", "required"), (4, "残疾等级", "bad_choice")]
 
 
+def test_applying_after_the_dry_run_writes_the_blind_indexes_it_computed_without_again(
+    county, monkeypatch
+):
+    from tongxing.core.crypto import Keyring
+    from tongxing.core.fields import keyring
+
+    batch = checked(county, _household_file())
+    indexed = []
+    real = Keyring.blind_index
+
+    def counting(self, value, *, context, version=None):
+        indexed.append(value)
+        return real(self, value, context=context, version=version)
+
+    monkeypatch.setattr(Keyring, "blind_index", counting)
+    batch = actions.apply_import(county, batch, ApplyMode.VALID_ROWS)
+    assert batch.created_count == 3
+    assert indexed == ["tongxing import checks"]  # the key check of the kept row checks
+    monkeypatch.undo()
+    for person in Person.objects.select_related("certificate"):
+        assert person.id_number_index == keyring().blind_index(
+            person.id_number, context="resident_id"
+        )
+        assert person.certificate.number_index == keyring().blind_index(
+            person.certificate.number, context="certificate_number"
+        )
+
+
+@pytest.fixture
+def fresh_keyring():
+    """The process-wide keyring read again from the test's database, before and after."""
+    from tongxing.core import keys
+
+    keys.reset_keyring()
+    yield
+    keys.reset_keyring()
+
+
+def test_row_checks_kept_before_a_key_rotation_are_not_used_and_the_new_key_indexes(
+    county, row_checks_spy, fresh_keyring
+):
+    from tongxing.core.fields import keyring
+    from tongxing.core.rotation import rotate
+
+    batch = checked(county, _household_file())
+    assert rotate(batch_size=100).active_version == 2
+    batch = actions.apply_import(county, batch, ApplyMode.VALID_ROWS)
+    assert len(row_checks_spy) == 2  # checked again: the kept indexes are version 1's
+    assert batch.created_count == 3
+    for person in Person.objects.select_related("certificate"):
+        assert person.id_number_index == keyring().blind_index(
+            person.id_number, context="resident_id", version=2
+        )
+        assert person.certificate.number_index == keyring().blind_index(
+            person.certificate.number, context="certificate_number", version=2
+        )
+
+
 def test_row_checks_altered_on_disk_are_not_trusted_and_the_file_is_checked_again(
     county, row_checks_spy
 ):

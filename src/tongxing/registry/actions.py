@@ -36,6 +36,7 @@ from tongxing.core.models import AuditAction
 from tongxing.core.pinyin import pinyin_keys
 from tongxing.registry.models import (
     CERTIFICATE_NUMBER,
+    RESIDENT_ID,
     Category,
     CertificateStatus,
     DisabilityCertificate,
@@ -844,6 +845,10 @@ class ImportedPerson:
     relation_to_head: str = Relation.HEAD
     head_row: int | None = None  # the head is new too, on this row of the same file
     household_id: int | None = None  # the head is registered: join their household
+    # The blind indexes of the ID number and the certificate number under the active key,
+    # when the checks computed them already (they look every row up by them).
+    id_number_index: str | None = None
+    number_index: str | None = None
 
 
 @dataclass
@@ -967,9 +972,20 @@ def import_persons(
     # Foreign keys are checked at commit, so a member may come before its head's household.
     with background_writes() as writer, audit.appending(writer, batch_size) as append:
         households = BulkInserter(Household, ("id", "area", "address"), now, writer=writer)
-        persons = BulkInserter(Person, IMPORT_PERSON_COLUMNS, now, writer=writer)
+        # The blind indexes are given, not computed again per row by their fields.
+        persons = BulkInserter(
+            Person,
+            (*IMPORT_PERSON_COLUMNS, "id_number_index"),
+            now,
+            ready=("id_number_index",),
+            writer=writer,
+        )
         certificates = BulkInserter(
-            DisabilityCertificate, IMPORT_CERTIFICATE_COLUMNS, now, writer=writer
+            DisabilityCertificate,
+            (*IMPORT_CERTIFICATE_COLUMNS, "number_index"),
+            now,
+            ready=("number_index",),
+            writer=writer,
         )
         for start in range(0, len(new), batch_size):
             chunk = new[start : start + batch_size]
@@ -990,10 +1006,21 @@ def import_persons(
                         *_AFTER_AREA(values),
                         PersonStatus.ACTIVE,
                         None,
+                        p.id_number_index
+                        if p.id_number_index is not None
+                        else index_values(values["id_number"], RESIDENT_ID)[0],
                     )
                 )
                 cert = p.certificate
-                certificate_rows.append((pk, *_CERTIFICATE_VALUES(cert)))
+                certificate_rows.append(
+                    (
+                        pk,
+                        *_CERTIFICATE_VALUES(cert),
+                        p.number_index
+                        if p.number_index is not None
+                        else index_values(cert["number"], CERTIFICATE_NUMBER)[0],
+                    )
+                )
                 events.append(
                     audit.build_event(
                         actor,
