@@ -84,6 +84,12 @@ writer thread (blocked in its submits) for about 3 s in all, so "apply minus bar
 growing with the size is not the writer's pace (nor the garbage collector, paused
 there): what is left is per-person Python work on the converting thread (encryption and
 audit text), which one Python thread cannot spread over the two cores.
+
+All of the above merged, the default run on a quiet machine (06:35–06:48 UTC, load 0.1
+before, 1.3 after): 114,000-row .xlsx 12.1 s on SQLite (check 3.6 + apply 8.5; 2.5× the
+bare insert) and 19.5 s on PostgreSQL (3.7 + 15.7; 2.4×); 1,000,000-row CSV 114.7 s on
+SQLite (23.8 + 90.8; bare 49.6 s, 2.3×; cpu 152.8 s; peak 4,854 MiB) and 207.1 s on
+PostgreSQL (28.2 + 178.9; bare 86.7 s, 2.4×; peak 4,311 MiB), the last over its 120 s.
 """
 
 from __future__ import annotations
