@@ -276,7 +276,10 @@ def child(rows: int, file_format: str) -> None:
 
 def run_once(backend: str, rows: int, file_format: str) -> dict[str, float]:
     var_dir = tempfile.mkdtemp(prefix="tongxing-bench-")
-    env = dict(os.environ, TONGXING_VAR_DIR=var_dir)
+    # As deployed: with DEBUG on, Django keeps the text of every query, and the registry
+    # look-ups are queries of 2,000 parameters each.
+    env = dict(os.environ, TONGXING_VAR_DIR=var_dir, DEBUG="false")
+    env.setdefault("SECRET_KEY", "benchmark-only-secret-key-" + "x" * 30)
     env.pop("DATABASE_URL", None)
     env.setdefault("TONGXING_MASTER_KEY", secrets.token_hex(32))
     database = None

@@ -6,8 +6,9 @@ is only right where strings compare by code point: under the ICU or glibc collat
 Chinese PostgreSQL is usually created with (zh_CN.UTF-8, zh-Hans-CN), '~' is ignored at the
 first level and the range comes back empty. So:
 
-* PostgreSQL: ``LIKE 'p%'`` — Django gives every indexed CharField a ``varchar_pattern_ops``
-  ("_like") index, which serves LIKE prefixes whatever the database collation;
+* PostgreSQL: ``LIKE 'p%'``, served whatever the database collation by a
+  ``varchar_pattern_ops`` index (:data:`PATTERN_OPS`; Django's db_index adds one as a
+  "_like" twin of the collation index, the hot tables declare it alone);
 * SQLite: a range up to ``p`` followed by U+10FFFF, exact under its BINARY collation,
   where ``LIKE`` (case-insensitive) could not use the index at all.
 """
@@ -19,6 +20,10 @@ from typing import Any
 from django.db import models
 
 HIGHEST = "\U0010ffff"
+
+# The operator class of an index that serves equality and LIKE prefixes on PostgreSQL
+# (Index(opclasses=[PATTERN_OPS])); other engines ignore it and build a plain index.
+PATTERN_OPS = "varchar_pattern_ops"
 
 
 def _escape_like(value: str) -> str:

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxing.core.lookups import PATTERN_OPS
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
@@ -41,7 +43,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("record type"), max_length=40)
     object_id = models.CharField(_("record"), max_length=40, blank=True)
     person_id = models.BigIntegerField(_("person"), null=True, blank=True, db_index=True)
-    area_code = models.CharField(_("area"), max_length=12, blank=True, db_index=True)
+    area_code = models.CharField(_("area"), max_length=12, blank=True)
     summary = models.CharField(_("summary"), max_length=200, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
@@ -54,7 +56,11 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["action", "at"])]
+        indexes = [
+            models.Index(fields=["action", "at"]),
+            # Read by area prefix only: the pattern index alone (see registry.Person).
+            models.Index(fields=["area_code"], name="audit_area_prefix", opclasses=[PATTERN_OPS]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
