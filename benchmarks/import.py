@@ -90,6 +90,40 @@ before, 1.3 after): 114,000-row .xlsx 12.1 s on SQLite (check 3.6 + apply 8.5; 2
 bare insert) and 19.5 s on PostgreSQL (3.7 + 15.7; 2.4×); 1,000,000-row CSV 114.7 s on
 SQLite (23.8 + 90.8; bare 49.6 s, 2.3×; cpu 152.8 s; peak 4,854 MiB) and 207.1 s on
 PostgreSQL (28.2 + 178.9; bare 86.7 s, 2.4×; peak 4,311 MiB), the last over its 120 s.
+
+Where PostgreSQL's own time goes, 29 November 2026, 08:57–09:00 UTC, on a machine 2–3×
+slower than the one above (a bare Python loop of 10 M additions: 1.24 s): the rows a
+300,000-row import had written, copied out and timed back in with psql's client-side
+COPY into an empty schema in one transaction (no Python: the server's work alone), in
+seconds, two rounds each, with every index the models gave (14 on a person) and with one
+index per searched column (9; registry migration 0003):
+
+    schema    households  persons  certificates  audit rows  commit (foreign keys)  total
+    before       3.4/3.0  24.6/22.5     8.7/8.4   14.0/14.3            14.7/15.3     65
+    after        3.6/3.5  16.8/15.2     6.2/5.8   12.4/12.7            14.8/16.0     54
+
+Scaled to 1,000,000 rows the server alone needs about 180 s on that machine, on the
+core the importing process leaves it, so there the 120 s cannot be met whatever the
+Python side does. A person's secondary indexes cost 14 s of the 23 s (4.3 s without
+them); the commit's deferred checks of five foreign keys a person (household and person
+to area, person to household, certificate to person, audit row to actor) about 15 s;
+``max_wal_size`` 8 GB and ``checkpoint_timeout`` 30 min changed nothing. The whole
+import on that machine, 1,000,000-row CSV on PostgreSQL, before (4c1c15c) and after the
+index change, back to back, DEBUG off in both:
+
+    start  rows       backend  code     check  apply  total   bare  ratio    cpu  peak MiB
+    08:29  1,000,000  postgres after     66.3  363.7  430.0  180.0   2.4   290.2  4179
+    08:41  1,000,000  postgres before    71.2  472.6  543.8  214.2   2.5   299.0  4175
+    07:54    300,000  postgres before    20.8  119.2  140.0   57.2   2.4    85.8  1646
+    07:58    300,000  postgres after     21.6  108.1  129.7   57.4   2.3    91.1  1644
+    08:02    300,000  postgres before    22.7  120.8  143.5   58.5   2.5    91.0  1626
+    08:06    300,000  postgres after     21.2   99.5  120.7   52.9   2.3    84.8  1640
+
+(The 300,000-row pairs ran with DEBUG on, as the benchmark then left it, in both codes.)
+The default .xlsx run after the change, 09:05–09:11 UTC, load 1.1–1.3, on the same slow
+machine: 114,000 rows 36.7 s on SQLite (check 10.2 + apply 26.5; bare 18.1 s, 2.0×; peak
+923 MiB) and 46.2 s on PostgreSQL (10.2 + 36.0; bare 20.4 s, 2.3×; peak 776 MiB), over
+the 30 s that the faster machine met in 12.1 and 19.5 s.
 """
 
 from __future__ import annotations
