@@ -56,8 +56,34 @@ def configure(db: str, persons: int, keep: bool) -> tuple[str, bool]:
     return name, not exists
 
 
+def discard(db: str, where: str) -> None:
+    """Remove a database made for one run (without --keep): they are hundreds of MB."""
+    from django.db import connections
+
+    connections.close_all()
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(where + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
+
+
 def run(db: str, persons: int, requests: int, keep: bool) -> list[tuple[str, float, float]]:
     where, fresh = configure(db, persons, keep)
+    try:
+        return measure(db, persons, requests, fresh, where)
+    finally:
+        if not keep:
+            discard(db, where)
+
+
+def measure(
+    db: str, persons: int, requests: int, fresh: bool, where: str
+) -> list[tuple[str, float, float]]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongxing.settings")
     import django
 
