@@ -192,8 +192,8 @@ class Person(models.Model):
         # need only the pattern one, and core.lookups.CodePointOrder sorts names in
         # code-point order, which the collation index does not give; a blind index is
         # only ever compared whole. Each index dropped was one more B-tree insert per
-        # person written: importing 300,000 persons into PostgreSQL took 18.4 s of the
-        # server's time with all fourteen and 13.2 s with these nine (benchmarks/import.py).
+        # person written: copying 300,000 imported persons into PostgreSQL took the server
+        # 22.5-24.6 s with all fourteen and 15.2-16.8 s with these nine (benchmarks/import.py).
         # On SQLite opclasses are ignored and each is the one plain index it had before.
         indexes = [
             models.Index(fields=["area", "status"], name="person_area_status"),
