@@ -120,7 +120,7 @@ index change, back to back, DEBUG off in both:
     08:06    300,000  postgres after     21.2   99.5  120.7   52.9   2.3    84.8  1640
 
 (The 300,000-row pairs ran with DEBUG on, as the benchmark then left it, in both codes.)
-The default .xlsx run after the change, 09:05–09:11 UTC, load 1.1–1.3, on the same slow
+The default .xlsx run after the change, 09:00–09:06 UTC, load 1.1–1.3, on the same slow
 machine: 114,000 rows 36.7 s on SQLite (check 10.2 + apply 26.5; bare 18.1 s, 2.0×; peak
 923 MiB) and 46.2 s on PostgreSQL (10.2 + 36.0; bare 20.4 s, 2.3×; peak 776 MiB), over
 the 30 s that the faster machine met in 12.1 and 19.5 s.
