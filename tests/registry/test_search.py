@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
@@ -104,3 +104,57 @@ def test_past_the_count_cap_the_page_asks_for_a_narrower_search(client, village,
     assert response.context["page"].paginator.capped is True
     assert "More than 2 persons found" in response.content.decode()
     assert len(response.context["page"]) == 3  # pages run up to the cap + 1 rows counted
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own index types")
+def test_on_postgresql_each_searched_person_column_has_one_index_and_it_serves_prefixes(cast):
+    from tongxing.registry.models import Person
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, substring(indexdef from ' USING (.*)$') FROM pg_indexes "
+            "WHERE tablename = 'registry_person' ORDER BY indexname"
+        )
+        indexes = dict(cursor.fetchall())
+    assert indexes == {
+        "person_area_prefix": "btree (area_id varchar_pattern_ops)",
+        "person_area_status": "btree (area_id, status)",
+        "person_id_number_unique": "btree (id_number_index)",
+        "person_name": "btree (name varchar_pattern_ops)",
+        "person_name_initials": "btree (name_initials varchar_pattern_ops)",
+        "person_name_pinyin": "btree (name_pinyin varchar_pattern_ops)",
+        "registry_person_birth_date_7f9bb56a": "btree (birth_date)",
+        "registry_person_household_id_6c47d043": "btree (household_id)",
+        "registry_person_pkey": "btree (id)",
+    }
+    plans = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Three persons: without this the planner rightly reads the table instead.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for column, prefix in [("name", "张"), ("name_pinyin", "zhang"), ("area", "5119")]:
+            plans[column] = Person.objects.filter(**{f"{column}__prefix": prefix}).explain()
+        plans["exact name"] = Person.objects.filter(name="张三").explain()
+    first_lines = {key: plan.splitlines()[:2] for key, plan in plans.items()}
+    assert {
+        key: [line.split("  (cost")[0].strip() for line in lines]
+        for key, lines in first_lines.items()
+    } == {
+        "name": [
+            "Index Scan using person_name on registry_person",
+            "Index Cond: (((name)::text ~>=~ '张'::text) AND ((name)::text ~<~ '弡'::text))",
+        ],
+        "name_pinyin": [
+            "Index Scan using person_name_pinyin on registry_person",
+            "Index Cond: (((name_pinyin)::text ~>=~ 'zhang'::text) AND "
+            "((name_pinyin)::text ~<~ 'zhanh'::text))",
+        ],
+        "area": [
+            "Index Scan using person_area_prefix on registry_person",
+            "Index Cond: (((area_id)::text ~>=~ '5119'::text) AND "
+            "((area_id)::text ~<~ '511:'::text))",
+        ],
+        "exact name": [
+            "Index Scan using person_name on registry_person",
+            "Index Cond: ((name)::text = '张三'::text)",
+        ],
+    }
