@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 TARGET_P95_MS = 50.0
+SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -46,13 +47,12 @@ def configure(db: str, persons: int, keep: bool) -> tuple[str, bool]:
         return str(path), not path.exists()
     import psycopg
 
-    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     name = f"tongxing_bench_{persons}" if keep else f"tongxing_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+    with psycopg.connect(SERVER + "/postgres", autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             admin.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = f"{server}/{name}"
+    os.environ["DATABASE_URL"] = f"{SERVER}/{name}"
     return name, not exists
 
 
@@ -67,8 +67,7 @@ def discard(db: str, where: str) -> None:
         return
     import psycopg
 
-    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
+    with psycopg.connect(SERVER + "/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
 
 
