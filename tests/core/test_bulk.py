@@ -12,7 +12,13 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from tests import factories
-from tongxing.core.bulk import BulkInserter, PrimaryKeys, background_writes, insert_arrow
+from tongxing.core.bulk import (
+    BulkInserter,
+    PrimaryKeys,
+    background_writes,
+    foreign_keys_checked_per_statement,
+    insert_arrow,
+)
 from tongxing.monitoring.models import CaseEvent, RiskCase
 from tongxing.registry.models import Household
 
@@ -137,3 +143,43 @@ def test_the_bulk_page_cache_is_set_for_the_block_and_restored_after(db, setting
     with transaction.atomic(), background_writes():
         assert cache_size() == -64 * 1024
     assert cache_size() == before != -64 * 1024
+
+
+def _household_in_an_unknown_area() -> tuple:
+    (pk,) = PrimaryKeys(Household).take(1)
+    return (pk, "519999999999", "1号")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's SET CONSTRAINTS")
+def test_inside_the_block_a_dangling_foreign_key_fails_at_its_own_statement(db):
+    inserter = BulkInserter(Household, ("id", "area", "address"), NOW)
+    with transaction.atomic(), foreign_keys_checked_per_statement():
+        # The inner atomic is a savepoint, so that the test can look after the failure.
+        with pytest.raises(IntegrityError, match="areas_area"), transaction.atomic():
+            inserter.insert([_household_in_an_unknown_area()])
+        assert Household.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's SET CONSTRAINTS")
+def test_after_the_block_foreign_keys_are_checked_at_commit_again(db):
+    dangling = _household_in_an_unknown_area()
+    with transaction.atomic():
+        with foreign_keys_checked_per_statement():
+            pass
+        # Written, not refused: the check waits for the commit, as Django's keys do.
+        BulkInserter(Household, ("id", "area", "address"), NOW).insert([dangling])
+        assert Household.objects.filter(pk=dangling[0]).count() == 1
+        transaction.set_rollback(True)
+    assert Household.objects.count() == 0
+
+
+def test_foreign_keys_checked_per_statement_refuses_to_start_outside_a_transaction(
+    transactional_db,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("does nothing elsewhere")
+    with (
+        pytest.raises(RuntimeError, match="needs a transaction"),
+        foreign_keys_checked_per_statement(),
+    ):
+        pass

@@ -19,6 +19,7 @@ from tongxing.core.idnumbers import make_id_number
 from tongxing.core.models import AuditEvent
 from tongxing.exchange import actions
 from tongxing.exchange.models import ApplyMode, ImportState
+from tongxing.registry import actions as registry_actions
 from tongxing.registry.models import DisabilityCertificate, Household, Person
 
 
@@ -65,6 +66,25 @@ def test_a_clean_file_registers_persons_households_and_certificates_with_history
     created = history.get(person_id=parent.pk)
     assert created.changes["id_number"] == [None, parent.masked_id_number]
     assert Person.objects.with_id_number(head["身份证号"]).get() == parent
+
+
+def test_a_member_listed_before_the_head_joins_the_heads_household_across_chunks(
+    county, monkeypatch
+):
+    head = row()
+    rows = [
+        row(姓名="王小五", 户主身份证号=head["身份证号"], 与户主关系="子女"),
+        row(姓名="李四"),
+        head,
+    ]
+    batch = checked(county, xlsx_bytes(rows))
+    # One person a chunk: the member's chunk is written before its head's.
+    monkeypatch.setattr(registry_actions.import_persons, "__kwdefaults__", {"batch_size": 1})
+    batch = actions.apply_import(county, batch)
+    assert (batch.state, batch.created_count) == ("applied", 3)
+    child, parent = Person.objects.get(name="王小五"), Person.objects.get(name="王五")
+    assert child.household_id == parent.household_id
+    assert Household.objects.count() == 2
 
 
 def test_importing_the_same_file_again_changes_nothing(county):

@@ -23,7 +23,12 @@ from tongxing.accounts.models import User
 from tongxing.accounts.roles import Capability
 from tongxing.areas.models import Area
 from tongxing.core import audit
-from tongxing.core.bulk import BulkInserter, PrimaryKeys, background_writes
+from tongxing.core.bulk import (
+    BulkInserter,
+    PrimaryKeys,
+    background_writes,
+    foreign_keys_checked_per_statement,
+)
 from tongxing.core.fields import index_values
 from tongxing.core.idnumbers import (
     certificate_number_for,
@@ -968,10 +973,23 @@ def import_persons(
     household_by_row = {p.row: pk for p, pk in zip(heads, household_ids, strict=True)}
     person_ids = PrimaryKeys(Person).take(len(new)) if new else []
     # Chunk by chunk, so a million rows never sit in memory as rows and audit events at
-    # once; on SQLite the writer's thread writes each chunk while the next is converted.
-    # Foreign keys are checked at commit, so a member may come before its head's household.
-    with background_writes() as writer, audit.appending(writer, batch_size) as append:
+    # once; the writer's thread writes each chunk while the next is converted. Foreign
+    # keys are checked as each chunk is written, so every new household goes first (a
+    # member may come before its head in the file), then each person before its
+    # certificate.
+    with (
+        foreign_keys_checked_per_statement(),
+        background_writes() as writer,
+        audit.appending(writer, batch_size) as append,
+    ):
         households = BulkInserter(Household, ("id", "area", "address"), now, writer=writer)
+        for start in range(0, len(heads), batch_size):
+            households.insert(
+                [
+                    (household_by_row[p.row], p.person["area"].code, p.person["address"])
+                    for p in heads[start : start + batch_size]
+                ]
+            )
         # The blind indexes are given, not computed again per row by their fields.
         persons = BulkInserter(
             Person,
@@ -989,12 +1007,10 @@ def import_persons(
         )
         for start in range(0, len(new), batch_size):
             chunk = new[start : start + batch_size]
-            household_rows, person_rows, certificate_rows, events = [], [], [], []
+            person_rows, certificate_rows, events = [], [], []
             for p, pk in zip(chunk, person_ids[start:], strict=False):
                 values = p.person
                 area_code = values["area"].code
-                if p.row in household_by_row:
-                    household_rows.append((household_by_row[p.row], area_code, values["address"]))
                 household = p.household_id or household_by_row[p.head_row or p.row]
                 person_rows.append(
                     (
@@ -1035,7 +1051,6 @@ def import_persons(
                         at=now,
                     )
                 )
-            households.insert(household_rows)
             persons.insert(person_rows)
             certificates.insert(certificate_rows)
             append(events)
