@@ -6,6 +6,7 @@ go with its rollback."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pyarrow as pa
 import pytest
@@ -13,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 
 from tests import factories
 from tongxing.core.bulk import (
+    WRITER_SWITCH_INTERVAL,
     BulkInserter,
     PrimaryKeys,
     background_writes,
@@ -183,3 +185,17 @@ def test_foreign_keys_checked_per_statement_refuses_to_start_outside_a_transacti
         foreign_keys_checked_per_statement(),
     ):
         pass
+
+
+def test_the_gil_switch_interval_is_shortened_for_the_block_and_restored_after(db):
+    before = sys.getswitchinterval()
+    with transaction.atomic(), background_writes():
+        assert sys.getswitchinterval() == WRITER_SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before != WRITER_SWITCH_INTERVAL
+
+
+def test_a_failed_block_restores_the_gil_switch_interval_too(db):
+    before = sys.getswitchinterval()
+    with pytest.raises(RuntimeError), transaction.atomic(), background_writes():
+        raise RuntimeError("the check failed")
+    assert sys.getswitchinterval() == before
