@@ -124,6 +124,41 @@ The default .xlsx run after the change, 09:00–09:06 UTC, load 1.1–1.3, on th
 machine: 114,000 rows 36.7 s on SQLite (check 10.2 + apply 26.5; bare 18.1 s, 2.0×; peak
 923 MiB) and 46.2 s on PostgreSQL (10.2 + 36.0; bare 20.4 s, 2.3×; peak 776 MiB), over
 the 30 s that the faster machine met in 12.1 and 19.5 s.
+
+30 November 2026, a machine as fast as the first above (10 M additions in 0.58 s), CSV
+of new persons on PostgreSQL. First the benchmark itself: its bare insert, rolled back,
+had left its rows as dead entries with the very keys the apply then looked up and
+inserted, so every look-up and unique check visited them (autovacuum is off on the bench
+server). The child now vacuums the three tables after the rollback, untimed: at 300,000
+rows the unchanged code applied in 28.7 and 29.8 s instead of 34.9 and 36.2 s. Then
+where the apply waited, from py-spy samples of a 300,000-row apply and the server's
+wait events: the converting thread spent 27 % of its time blocked on the writer's
+queue, the writer's thread formatted each row for COPY (needing the GIL the converting
+thread held, 5 ms at a time) and waited for the server, and the server waited for rows
+(ClientRead) about a third of each COPY; both processes ran at about 70 % of a core,
+and the commit ran the deferred foreign-key checks for 4 s after the last row. Changed,
+each measured alone at 300,000 rows (apply, s, against the code before it):
+
+    foreign keys checked per COPY, households first    27.6, 28.2  vs 28.7, 29.8
+    sequence looked up once for the keys                0.6 s less per 300,000 keys
+    GIL switch interval 0.5 ms in background_writes    24.8, 25.4  vs 26.9, 27.7
+    rows formatted for COPY in the converting thread   25.7, 25.7  vs 26.9, 27.7
+    both of the last two                                22.3, 22.7  vs 26.9, 27.7
+
+SQLite's apply, 300,000 rows, A/B: 20.0 and 21.2 s against 20.0 and 22.5 s (no
+change). At 1,000,000 rows, A/B against 38bfa3c with the vacuum in both (11:49-11:56
+UTC, load 1.5): before 28.1 + 105.3 = 133.4 s, after 22.7 + 87.4 = 110.1 s. The
+default run after (12:00-12:08 UTC, load 1.4-1.7):
+
+    backend     format      rows  check s  apply s  total s  target  bare s  ratio  cpu s
+    sqlite      xlsx     114,000      3.1      7.8     10.9      30     4.5    2.4   13.8
+    sqlite      csv    1,000,000     24.3     91.4    115.7     120    45.3    2.6  154.3
+    postgresql  xlsx     114,000      3.4      8.5     11.9      30     5.1    2.3   10.9
+    postgresql  csv    1,000,000     25.4     86.8    112.2     120    43.7    2.6   92.2
+
+(peak 934, 4,552, 769 and 4,189 MiB). The bare insert uses the same writer, so it got
+faster too (56.4 to 39.5-43.7 s at 1,000,000 on PostgreSQL) and the ratio rose from 2.4
+to 2.6. On a machine as slow as the one before, these would miss again.
 """
 
 from __future__ import annotations
