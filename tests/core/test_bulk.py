@@ -20,6 +20,7 @@ from tongxing.core.bulk import (
     background_writes,
     foreign_keys_checked_per_statement,
     insert_arrow,
+    short_gil_turns,
 )
 from tongxing.monitoring.models import CaseEvent, RiskCase
 from tongxing.registry.models import Household
@@ -198,4 +199,15 @@ def test_a_failed_block_restores_the_gil_switch_interval_too(db):
     before = sys.getswitchinterval()
     with pytest.raises(RuntimeError), transaction.atomic(), background_writes():
         raise RuntimeError("the check failed")
+    assert sys.getswitchinterval() == before
+
+
+def test_overlapping_blocks_restore_the_gil_switch_interval_only_when_the_last_one_ends():
+    before = sys.getswitchinterval()
+    outer = short_gil_turns()
+    outer.__enter__()
+    with short_gil_turns():
+        assert sys.getswitchinterval() == WRITER_SWITCH_INTERVAL
+    assert sys.getswitchinterval() == WRITER_SWITCH_INTERVAL  # the first still runs
+    outer.__exit__(None, None, None)
     assert sys.getswitchinterval() == before

@@ -122,6 +122,41 @@ class BackgroundWriter:
         self.thread.join()
 
 
+class _ShortGilTurns:
+    """The GIL switch interval at :data:`WRITER_SWITCH_INTERVAL` while any block holds it.
+
+    Each time a :class:`BackgroundWriter`'s thread wakes (a COPY answered, a socket ready
+    to send) it needs the GIL, which the converting thread otherwise keeps for up to
+    5 ms, the server idle meanwhile. A 300,000-row import applied on PostgreSQL in
+    22.3-22.7 s at 0.5 ms against 25.7 s at 5 ms (benchmarks/import.py); on SQLite, no
+    change. The interval is the whole process's: the first block to enter sets it and
+    the last to leave restores it, so concurrent imports on two threads leave it as found.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.restore_to = 0.0
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            if self.holders == 0:
+                self.restore_to = sys.getswitchinterval()
+                sys.setswitchinterval(WRITER_SWITCH_INTERVAL)
+            self.holders += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.holders -= 1
+                if self.holders == 0:
+                    sys.setswitchinterval(self.restore_to)
+
+
+short_gil_turns = _ShortGilTurns()
+
+
 @contextlib.contextmanager
 def background_writes(using: str = DEFAULT_DB_ALIAS) -> Iterator[BackgroundWriter]:
     """A :class:`BackgroundWriter` for the bulk writes inside the block, drained when the
@@ -140,17 +175,11 @@ def background_writes(using: str = DEFAULT_DB_ALIAS) -> Iterator[BackgroundWrite
             megabytes = settings.TONGXING_SQLITE_BULK_CACHE_MB
             cursor.execute(f"PRAGMA cache_size = {-1024 * megabytes}")
     writer = BackgroundWriter()
-    # Each time the writer's thread wakes (a COPY answered, a socket ready to send) it
-    # needs the GIL, which the converting thread otherwise keeps for up to 5 ms, the
-    # server idle meanwhile. A 300,000-row import applied on PostgreSQL in 22.3-22.7 s
-    # at 0.5 ms against 25.7 s at 5 ms (benchmarks/import.py); on SQLite, no change.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(WRITER_SWITCH_INTERVAL)
     try:
-        yield writer
-        writer.drain()
+        with short_gil_turns():
+            yield writer
+            writer.drain()
     finally:
-        sys.setswitchinterval(interval)
         writer.close()
         if cache_size is not None:
             with connection.cursor() as cursor:
