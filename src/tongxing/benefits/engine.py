@@ -150,22 +150,25 @@ def _paid(decided: ir.Table, prefix: str) -> dict[str, ir.Value]:
 
 
 @functools.lru_cache(maxsize=64)
-def _day_columns(days: int, overrides: tuple[tuple[str, Any], ...], k: int) -> dict:
-    """Each column of the facts of one day, as the wide facts' column it is on the
-    ``k``-th day."""
-    wide, f = _facts_tables(days, overrides)
-    names = set(wide.columns)
-    return {f[name].op(): wide[name if name in names else f"{name}_{k}"].op() for name in f.columns}
+def _day_columns(wide: ops.Relation, f: ops.Relation, k: int) -> dict:
+    """Each column of the facts of one day (``f``), as the wide facts' column it is on
+    the ``k``-th day."""
+    wide_table, f_table = wide.to_expr(), f.to_expr()
+    names = set(wide_table.columns)
+    return {
+        f_table[name].op(): wide_table[name if name in names else f"{name}_{k}"].op()
+        for name in f_table.columns
+    }
 
 
 def _on_day(
-    values: dict[str, ir.Value], days: int, overrides: tuple[tuple[str, Any], ...], k: int
+    values: dict[str, ir.Value], wide: ir.Table, f: ir.Table, k: int
 ) -> dict[str, ir.Value]:
-    """``values``, written over the facts of one day, over the ``k``-th day's columns of
-    the wide facts: the rule as written, reading its facts from there. (One struct, so
-    that the parts the values share are rewritten once.)"""
+    """``values``, written over the facts of one day (``f``), over the ``k``-th day's
+    columns of the ``wide`` facts: the rule as written, reading its facts from there.
+    (One struct, so that the parts the values share are rewritten once.)"""
     struct = ops.StructColumn(names=tuple(values), values=tuple(v.op() for v in values.values()))
-    rewritten = struct.replace(_day_columns(days, overrides, k))
+    rewritten = struct.replace(_day_columns(wide.op(), f.op(), k))
     return {name: op.to_expr() for name, op in zip(values, rewritten.values, strict=True)}
 
 
@@ -187,19 +190,14 @@ def _score(decided: ir.Table, prefix: str) -> ir.IntegerValue:
     ).fill_null(-1)
 
 
-def _decided(
-    days: int,
-    overrides: tuple[tuple[str, Any], ...],
-    parts: list[tuple[_Part, Params]],
-) -> ir.Table:
-    """One row per person: for each part (a column prefix, a benefit, a month's
-    parameters, the month's first and last day), the better of the benefit's decisions
-    on the two days, on a tie the first day's.
+def _decided(wide: ir.Table, f: ir.Table, parts: list[tuple[_Part, Params]]) -> ir.Table:
+    """One row per person of the ``wide`` facts: for each part (a column prefix, a
+    benefit, a month's parameters, the month's first and last day), the better of the
+    benefit's decisions on the two days, on a tie the first day's.
 
     Both days of a person are in one row, so both are decided side by side and each
     column picked by one comparison: no join, no grouping, and the person's own columns
     (id, township, village) come out once, not once per benefit and month."""
-    wide, f = _facts_tables(days, overrides)
     both = {name: wide[name] for name in PERSON_COLUMNS}
     for part, p in parts:
         prefix = part.prefix
@@ -207,7 +205,7 @@ def _decided(
         for day, k in (("a", part.first), ("b", part.last)):
             both |= {
                 f"{prefix}{day}_{name}": value
-                for name, value in _on_day(decision, days, overrides, k).items()
+                for name, value in _on_day(decision, wide, f, k).items()
             }
     tested = wide.select(**both)
     # In steps, each reading the one before by name: the SQL names each value once, and
@@ -269,7 +267,9 @@ def _decided_sql(
     if key not in _SQL_CACHE:
         if len(_SQL_CACHE) >= 256:
             _SQL_CACHE.clear()
-        _SQL_CACHE[key] = ibis.to_sql(_decided(days, overrides, parts), dialect="duckdb")
+        _SQL_CACHE[key] = ibis.to_sql(
+            _decided(*_facts_tables(days, overrides), parts), dialect="duckdb"
+        )
     return _SQL_CACHE[key]
 
 
@@ -340,20 +340,7 @@ def evaluate(
         days=days,
         overrides=overrides,
     )
-    parts: list[tuple[_Part, Params]] = []
-    for i, month in enumerate(months):
-        p = Params(parameters, month)
-        for benefit in benefits:
-            try:
-                # Read here for the codes of the conditions, and to learn whether every
-                # parameter the rule reads has a value.
-                codes = tuple(c.code for c in benefit.conditions(f, p))
-                benefit.amount(f, p)
-            except ParameterLookupError as error:
-                evaluation.not_configured.setdefault(benefit.code, str(error))
-                continue
-            parts.append((_Part(f"m{i}_{benefit.code}_", benefit, 2 * i, 2 * i + 1, codes), p))
-        evaluation.parameters_used |= p.used
+    parts = _parts(months, parameters, benefits, f, evaluation)
     if parts:
         sql = _decided_sql(len(days), frozen, parts)
         con = duckdb.connect()
@@ -368,6 +355,33 @@ def evaluate(
             con.close()
         evaluation.decisions = _long(decided, [part for part, _ in parts])
     return evaluation
+
+
+def _parts(
+    months: list[dt.date],
+    parameters: ParameterSet,
+    benefits: tuple[Benefit, ...],
+    f: ir.Table,
+    evaluation: Evaluation,
+) -> list[tuple[_Part, Params]]:
+    """Each benefit for each month, with the month's parameters, as the decisions query
+    decides it; in ``evaluation``, the benefits that cannot be decided for want of a
+    parameter value, and the values used."""
+    parts: list[tuple[_Part, Params]] = []
+    for i, month in enumerate(months):
+        p = Params(parameters, month)
+        for benefit in benefits:
+            try:
+                # Read here for the codes of the conditions, and to learn whether every
+                # parameter the rule reads has a value.
+                codes = tuple(c.code for c in benefit.conditions(f, p))
+                benefit.amount(f, p)
+            except ParameterLookupError as error:
+                evaluation.not_configured.setdefault(benefit.code, str(error))
+                continue
+            parts.append((_Part(f"m{i}_{benefit.code}_", benefit, 2 * i, 2 * i + 1, codes), p))
+        evaluation.parameters_used |= p.used
+    return parts
 
 
 @dataclass
