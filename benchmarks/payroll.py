@@ -103,6 +103,33 @@ another engineer's import benchmark on the same cores): end to end 7.67, 6.65 an
 peak 813 MiB, 266× the per-person ORM loop; rules alone 0.71 s per 1 M (CPU 1.04 s), the
 10 M run 5.52 s in 20 chunks (0.55 s per 1 M), peak 1,254 MiB, paying exactly 10× the
 1 M run.
+
+Later the same day (12:55–13:50 UTC, a machine of the same speed: 10 M additions in a
+Python loop 0.67 s; nothing else running, load 0.9–1.6). Until then each rules-alone run
+followed a run of the facts alone, which fills and frees a gigabyte in another DuckDB
+database: evaluate() took 0.85–1.05 s so, 0.84–0.91 s right after a fresh read of the
+registry (as now, as in a payroll), and 0.60–0.65 s run back to back on the same inputs.
+The difference is memory: each call touches 50,000–70,000 pages afresh (0.13–0.4 s of
+system time). The whole benchmark after the change (13:46–13:48): end to end 8.65 s
+(read 3.73, rules 0.51, compare 0.35, write 3.86 s), 1.00× its floor, 330× the ORM loop,
+peak 780 MiB; rules alone 0.91 s per 1 M (CPU 1.40 s), the 10 M run 7.36 s (0.74 s per
+1 M); the rules over the month's facts kept beforehand 0.19 s (CPU 0.35 s), 0.32 s with
+the decisions as rows. What was tried and dropped, on the same inputs saved to Parquet,
+the variants run in alternating processes, 15 calls each (min / median):
+- a DuckDB database kept for the process (a connection per call): back to back 0.56–0.58 s
+  against 0.65 s (14,000 page faults a call against 50,000), but after another database
+  had run in between 0.83–0.87 s against 0.66–0.72 s; also with DuckDB's block allocator;
+- deciding the month's last day only for the persons with a date within the month (9 %
+  of this population, 93 % of them by a birthday) in three queries: find them (0.06 s),
+  everyone else on the first day (0.33 s), them on both days (0.10 s: a second plan, the
+  sparse tables scanned again). Wall 0.58 / 0.62 s against 0.60 / 0.64 s, CPU 0.98 / 1.03
+  s against 1.06 / 1.10 s: 5 %, not worth a second account of which dates a fact reads;
+- six columns a benefit instead of eight (paid, month and day made in Arrow): no change.
+The floor of this design is the joins: the persons with the four aggregated sparse tables,
+one column of each, take 0.14 s (CPU 0.25 s); with the 17 columns the rules read, 0.22 s.
+So 0.3 s per 1 M is NOT met by evaluate(), which derives each person's state on the two
+days from the registry's history and decides in one query; the rules alone over facts
+already derived take 0.19 s.
 """
 
 from __future__ import annotations
