@@ -19,7 +19,7 @@ from tongxing.registry.models import LifeEvent
 
 @pytest.mark.django_db(transaction=True)
 def test_adbc_and_the_django_connection_read_identical_inputs(committed_region, village, county):
-    if arrowio._adbc_connection() is None:
+    if arrowio._adbc_target() is None:
         pytest.skip("the in-memory SQLite test database has no file for ADBC to open")
     person = factories.make_person(village, name="甲", certificate={"grade": 3})
     registry_actions.set_household_status(village, person.household, "dibao", dt.date(2024, 1, 1))
@@ -55,7 +55,7 @@ def test_adbc_and_the_django_connection_read_identical_inputs(committed_region, 
 def test_the_certificate_history_and_moves_out_are_read_out_of_the_life_events(
     committed_region, village, county
 ):
-    if arrowio._adbc_connection() is None:
+    if arrowio._adbc_target() is None:
         pytest.skip("the in-memory SQLite test database has no file for ADBC to open")
     regraded = factories.make_person(village, name="甲", certificate={"grade": 3})
     registry_actions.record_reassessment(county, regraded, dt.date(2025, 3, 1), category=4, grade=1)

@@ -1,7 +1,11 @@
 """Several SELECTs read concurrently over ADBC give the same tables as the same SELECTs
-read in turn through Django's connection; a failing one fails the whole read."""
+read in turn through Django's connection; a failing one fails the whole read; a read of a
+SQLite file leaves the connections open on it intact."""
 
 from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -29,7 +33,7 @@ QUERIES = {
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reads_give_the_tables_the_django_connection_gives(committed_region, village):
-    if arrowio._adbc_connection() is None:
+    if arrowio._adbc_target() is None:
         pytest.skip("the in-memory SQLite test database has no file for ADBC to open")
     first = factories.make_person(village, name="甲")
     second = factories.make_person(village, name="乙")
@@ -51,7 +55,7 @@ def test_concurrent_reads_give_the_tables_the_django_connection_gives(committed_
 
 @pytest.mark.django_db(transaction=True)
 def test_one_failing_query_fails_the_whole_read(committed_region):
-    if arrowio._adbc_connection() is None:
+    if arrowio._adbc_target() is None:
         pytest.skip("the in-memory SQLite test database has no file for ADBC to open")
     broken = {**QUERIES, "broken": ("SELECT no_such_column FROM areas_area", [], AREAS)}
 
@@ -61,3 +65,29 @@ def test_one_failing_query_fails_the_whole_read(committed_region):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_reading_a_sqlite_file_leaves_the_write_ahead_log_of_an_open_connection_alone(tmp_path):
+    # Django's connection stays open beside every read, its last writes in the log.
+    path = tmp_path / "tongxing.sqlite3"
+    django_like = sqlite3.connect(path, isolation_level=None)
+    django_like.execute("PRAGMA journal_mode=WAL")
+    django_like.execute("PRAGMA wal_autocheckpoint=0")
+    django_like.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    django_like.executemany("INSERT INTO t (v) VALUES (?)", [("a",), ("b",)])
+    target = arrowio._sqlite_target(str(path))
+    schema = pa.schema([("id", pa.int64()), ("v", pa.string())])
+    select = ("SELECT id, v FROM t WHERE id > %s ORDER BY id", [0], schema)
+
+    first = arrowio._through_adbc(target, *select)
+
+    assert first.to_pylist() == [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}]
+    # The reader did not take itself for the last connection and delete the log.
+    assert Path(f"{path}-wal").stat().st_size > 0
+    django_like.execute("INSERT INTO t (v) VALUES ('c')")
+    assert arrowio._through_adbc(target, *select)["v"].to_pylist() == ["a", "b", "c"]
+    django_like.close()
+    after = sqlite3.connect(path)
+    assert after.execute("SELECT v FROM t ORDER BY id").fetchall() == [("a",), ("b",), ("c",)]
+    assert after.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    after.close()

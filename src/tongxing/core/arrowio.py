@@ -3,17 +3,20 @@
 Two ways in, one result. Inside a transaction (a test, or a job that must see its own
 uncommitted writes), rows come through Django's own connection in batches. Otherwise a
 separate ADBC connection to the same database hands back Arrow directly (PostgreSQL's
-binary COPY, SQLite's C reader), with no Python object per value: at a million persons
-that is the difference between seconds and tens of seconds. Both are converted to the
-caller's schema, and a test checks they agree.
+binary COPY, SQLite's C reader, the latter in a reader process of its own), with no Python
+object per value: at a million persons that is the difference between seconds and tens of
+seconds. Both are converted to the caller's schema, and a test checks they agree.
 """
 
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +80,7 @@ class _Adbc:
     numbered: bool
     # Several connections may read at once. Not SQLite's: connections opening a WAL
     # database together failed with "database is locked" (the ADBC driver sets no busy
-    # timeout), and its reads run in this process anyway.
+    # timeout), and its reads run in one reader process anyway.
     concurrent: bool
     # Statement options. SQLite's driver guesses each column's type from its first batch
     # of rows: a column with only NULLs there (no death among a village's first 1,024
@@ -90,6 +93,8 @@ class _Adbc:
     # a million persons: the claimants' hash built three times per query), on a server
     # whose cores the other queries were already using.
     side_by_side: str = ""
+    # Read in a reader process: see :func:`_read_in_child`.
+    in_child: bool = False
 
 
 def _adbc_target() -> _Adbc | None:
@@ -113,28 +118,65 @@ def _adbc_target() -> _Adbc | None:
         )
     name = str(settings.get("NAME") or "")
     if connection.vendor == "sqlite" and name and "memory" not in name:
-        import adbc_driver_sqlite.dbapi
-
-        # The ADBC driver brings its own copy of SQLite, which does not see the pages this
-        # process's Django connection committed to the write-ahead log: without moving them
-        # into the database file first, a page showed the state before its own process's
-        # last write (a placement did not shrink the zero-employment list) until Django's
-        # persistent connection was closed. PASSIVE never waits for other connections.
-        if connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        return _Adbc(
-            functools.partial(adbc_driver_sqlite.dbapi.connect, name),
-            numbered=False,
-            concurrent=False,
-            options={adbc_driver_sqlite.StatementOptions.BATCH_ROWS.value: str(SQLITE_BATCH_ROWS)},
-        )
+        return _sqlite_target(name)
     return None
 
 
-def _adbc_connection() -> Any | None:
-    target = _adbc_target()
-    return target.connect() if target is not None else None
+def _sqlite_target(path: str) -> _Adbc:
+    import adbc_driver_sqlite.dbapi
+
+    return _Adbc(
+        functools.partial(adbc_driver_sqlite.dbapi.connect, path),
+        numbered=False,
+        concurrent=False,
+        options={adbc_driver_sqlite.StatementOptions.BATCH_ROWS.value: str(SQLITE_BATCH_ROWS)},
+        in_child=True,
+    )
+
+
+def _fetch(connect: Callable[[], Any], sql: str, params: list, setup: str, options: dict) -> Any:
+    """Run ``sql`` on a new ADBC connection and return its rows as Arrow."""
+    adbc = connect()
+    try:
+        with adbc.cursor() as cursor:
+            if setup:
+                cursor.execute(setup)
+            if options:
+                cursor.adbc_statement.set_options(**options)
+            cursor.execute(sql, params)
+            return cursor.fetch_arrow_table()
+    finally:
+        adbc.close()
+
+
+# The SQLite ADBC driver brings its own copy of SQLite. Two copies in one process must
+# not open the same database (https://sqlite.org/howtocorrupt.html, 2.2.1): each keeps its
+# own account of the process's locks, so when the driver's connection closed it took
+# itself for the last one and deleted the write-ahead log and its index under Django's
+# open connection. Django's later writes went to the deleted log, unseen by every other
+# connection until it closed; a payroll of a million persons died of SIGBUS when the index
+# it had mapped was cut short. In a process of its own the driver's copy is one more
+# reader, which SQLite's locking is made for.
+_SQLITE_READER: ProcessPoolExecutor | None = None
+_SQLITE_READER_LOCK = threading.Lock()
+
+
+def _read_in_child(target: _Adbc, sql: str, params: list) -> pa.Table:
+    global _SQLITE_READER
+    with _SQLITE_READER_LOCK:
+        if _SQLITE_READER is None:
+            _SQLITE_READER = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        reader = _SQLITE_READER
+    try:
+        return reader.submit(_fetch, target.connect, sql, params, "", dict(target.options)).result()
+    except BrokenProcessPool:
+        # The reader died (killed, out of memory): the next read starts another.
+        with _SQLITE_READER_LOCK:
+            if _SQLITE_READER is reader:
+                _SQLITE_READER = None
+        raise
 
 
 def _through_adbc(
@@ -150,17 +192,11 @@ def _through_adbc(
         sql = _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
     else:
         sql = _PLACEHOLDER.sub("?", sql)
-    adbc = target.connect()
-    try:
-        with adbc.cursor() as cursor:
-            if side_by_side and target.side_by_side:
-                cursor.execute(target.side_by_side)
-            if target.options:
-                cursor.adbc_statement.set_options(**target.options)
-            cursor.execute(sql, list(params))
-            table = cursor.fetch_arrow_table()
-    finally:
-        adbc.close()
+    if target.in_child:
+        table = _read_in_child(target, sql, list(params))
+    else:
+        setup = target.side_by_side if side_by_side else ""
+        table = _fetch(target.connect, sql, list(params), setup, dict(target.options))
     return pa.table(
         [_conform(table.column(i), wanted.type) for i, wanted in enumerate(schema)], schema=schema
     )
