@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from tests import factories
 from tongxing.core import arrowio
+from tongxing.registry.models import PersonStatus
 
 PERSONS = pa.schema([("person_id", pa.int64()), ("area_id", pa.string())])
 AREAS = pa.schema([("code", pa.string()), ("level", pa.string())])
@@ -86,6 +87,9 @@ def test_reading_a_sqlite_file_leaves_the_write_ahead_log_of_an_open_connection_
     assert Path(f"{path}-wal").stat().st_size > 0
     django_like.execute("INSERT INTO t (v) VALUES ('c')")
     assert arrowio._through_adbc(target, *select)["v"].to_pylist() == ["a", "b", "c"]
+    # A Django choice as a parameter reaches the reader as its value.
+    choice = ("SELECT v FROM t WHERE v <> %s ORDER BY id", [PersonStatus.ACTIVE], schema.remove(0))
+    assert arrowio._through_adbc(target, *choice)["v"].to_pylist() == ["a", "b", "c"]
     django_like.close()
     after = sqlite3.connect(path)
     assert after.execute("SELECT v FROM t ORDER BY id").fetchall() == [("a",), ("b",), ("c",)]

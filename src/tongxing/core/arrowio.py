@@ -10,6 +10,7 @@ seconds. Both are converted to the caller's schema, and a test checks they agree
 
 from __future__ import annotations
 
+import enum
 import functools
 import multiprocessing
 import re
@@ -169,8 +170,10 @@ def _read_in_child(target: _Adbc, sql: str, params: list) -> pa.Table:
                 max_workers=1, mp_context=multiprocessing.get_context("spawn")
             )
         reader = _SQLITE_READER
+    # As plain values: a Django choice (an enum) would make the reader import its model.
+    plain = [value.value if isinstance(value, enum.Enum) else value for value in params]
     try:
-        return reader.submit(_fetch, target.connect, sql, params, "", dict(target.options)).result()
+        return reader.submit(_fetch, target.connect, sql, plain, "", dict(target.options)).result()
     except BrokenProcessPool:
         # The reader died (killed, out of memory): the next read starts another.
         with _SQLITE_READER_LOCK:
