@@ -603,25 +603,13 @@ def rules_over_facts(inputs, month, parameters, repeats: int) -> dict:
     a DuckDB table: the rules' own share of evaluate(), which derives the facts and
     decides in one query. Medians of ``repeats`` runs."""
     import duckdb
-    import ibis
 
-    from tongxing.benefits.engine import (
-        DECISION,
-        Evaluation,
-        _decided,
-        _facts_tables,
-        _long,
-        _parts,
-        month_bounds,
-    )
+    from tongxing.benefits.engine import _long, month_bounds, rules_over_facts_sql
     from tongxing.benefits.facts import register_inputs, wide_facts_sql
-    from tongxing.benefits.rules import BENEFITS, CODES
+    from tongxing.benefits.rules import CODES
 
     days = list(month_bounds(month))
-    wide, f = _facts_tables(len(days), ())
-    scratch = Evaluation(months=[month], decisions=DECISION.empty_table(), inputs=inputs, days=days)
-    parts = _parts([month], parameters, BENEFITS, f, scratch)
-    sql = ibis.to_sql(_decided(ibis.table(wide.schema(), name="wide"), f, parts), dialect="duckdb")
+    sql, parts = rules_over_facts_sql([month], parameters)
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = false")
@@ -633,7 +621,7 @@ def rules_over_facts(inputs, month, parameters, repeats: int) -> dict:
             decided = con.sql(sql).to_arrow_table()
             query.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
-            decisions = _long(decided, [part for part, _ in parts])
+            decisions = _long(decided, parts)
             rows.append(time.perf_counter() - started)
     finally:
         con.close()

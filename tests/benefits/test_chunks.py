@@ -7,20 +7,11 @@ import datetime as dt
 import random
 
 import duckdb
-import ibis
 import pyarrow as pa
 import pytest
 from django.core.management import call_command
 
-from tongxing.benefits.engine import (
-    DECISION,
-    Evaluation,
-    _decided,
-    _facts_tables,
-    _long,
-    _parts,
-    evaluate,
-)
+from tongxing.benefits.engine import _long, evaluate, rules_over_facts_sql
 from tongxing.benefits.facts import register_inputs, wide_facts_sql
 from tongxing.benefits.inputs import (
     CERTIFICATE_HISTORY,
@@ -33,7 +24,7 @@ from tongxing.benefits.inputs import (
     Inputs,
 )
 from tongxing.benefits.parameters import ParameterSet
-from tongxing.benefits.rules import BENEFITS, CODES
+from tongxing.benefits.rules import CODES
 
 # January: the month the yearly pension premium is paid in, so every benefit pays someone.
 DECEMBER, JANUARY = dt.date(2026, 12, 1), dt.date(2027, 1, 1)
@@ -199,14 +190,10 @@ def test_the_rules_over_facts_kept_in_a_table_decide_as_evaluate_does(parameters
     inputs = population(300, seed=7)
     months = [DECEMBER, JANUARY]
     whole = evaluate(inputs, months, parameters)
-    days = whole.days
-    wide, f = _facts_tables(len(days), ())
-    scratch = Evaluation(months=months, decisions=DECISION.empty_table(), inputs=inputs, days=days)
-    parts = _parts(months, parameters, BENEFITS, f, scratch)
-    assert scratch.not_configured == whole.not_configured
-    rules = ibis.to_sql(_decided(ibis.table(wide.schema(), name="wide"), f, parts), "duckdb")
+    rules, parts = rules_over_facts_sql(months, parameters)
     con = duckdb.connect()
-    register_inputs(con, inputs, days)
-    con.execute(f"CREATE TEMP TABLE wide AS {wide_facts_sql(len(days), CODES, ())}")
-    decisions = _long(con.sql(rules).to_arrow_table(), [part for part, _ in parts])
+    register_inputs(con, inputs, whole.days)
+    con.execute(f"CREATE TEMP TABLE wide AS {wide_facts_sql(len(whole.days), CODES, ())}")
+    decisions = _long(con.sql(rules).to_arrow_table(), parts)
+    con.close()
     assert in_order(decisions) == in_order(whole.decisions)

@@ -340,7 +340,14 @@ def evaluate(
         days=days,
         overrides=overrides,
     )
-    parts = _parts(months, parameters, benefits, f, evaluation)
+    parts = _parts(
+        months,
+        parameters,
+        benefits,
+        f,
+        not_configured=evaluation.not_configured,
+        used=evaluation.parameters_used,
+    )
     if parts:
         sql = _decided_sql(len(days), frozen, parts)
         con = duckdb.connect()
@@ -357,16 +364,38 @@ def evaluate(
     return evaluation
 
 
+def rules_over_facts_sql(
+    months: list[dt.date],
+    parameters: ParameterSet,
+    *,
+    benefits: tuple[Benefit, ...] = BENEFITS,
+    table: str = "wide",
+) -> tuple[str, list[_Part]]:
+    """The decisions query over the wide facts of ``months``' first and last days kept in
+    a table named ``table`` (as :func:`wide_facts_sql` gives them), and the parts that
+    :func:`_long` turns its rows into decisions with: the rules' own share of
+    :func:`evaluate`, which derives the facts in the same query. For measuring the two
+    apart."""
+    months = sorted({m.replace(day=1) for m in months})
+    days = [day for month in months for day in month_bounds(month)]
+    wide, f = _facts_tables(len(days), ())
+    parts = _parts(months, parameters, benefits, f, not_configured={}, used={})
+    kept = ibis.table(wide.schema(), name=table)
+    return ibis.to_sql(_decided(kept, f, parts), dialect="duckdb"), [part for part, _ in parts]
+
+
 def _parts(
     months: list[dt.date],
     parameters: ParameterSet,
     benefits: tuple[Benefit, ...],
     f: ir.Table,
-    evaluation: Evaluation,
+    *,
+    not_configured: dict[str, str],
+    used: dict[str, ParameterAt],
 ) -> list[tuple[_Part, Params]]:
     """Each benefit for each month, with the month's parameters, as the decisions query
-    decides it; in ``evaluation``, the benefits that cannot be decided for want of a
-    parameter value, and the values used."""
+    decides it; into ``not_configured``, the benefits that cannot be decided for want of
+    a parameter value, with the reason, and into ``used`` the values read."""
     parts: list[tuple[_Part, Params]] = []
     for i, month in enumerate(months):
         p = Params(parameters, month)
@@ -377,10 +406,10 @@ def _parts(
                 codes = tuple(c.code for c in benefit.conditions(f, p))
                 benefit.amount(f, p)
             except ParameterLookupError as error:
-                evaluation.not_configured.setdefault(benefit.code, str(error))
+                not_configured.setdefault(benefit.code, str(error))
                 continue
             parts.append((_Part(f"m{i}_{benefit.code}_", benefit, 2 * i, 2 * i + 1, codes), p))
-        evaluation.parameters_used |= p.used
+        used |= p.used
     return parts
 
 
