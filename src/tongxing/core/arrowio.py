@@ -100,7 +100,8 @@ class _Adbc:
 
 def _adbc_target() -> _Adbc | None:
     """How to open an ADBC connection to Django's database, read on the calling thread
-    (Django's connection is per thread); None when there is no ADBC way in."""
+    (Django's connection is per thread), or for SQLite in the reader process; None when
+    there is no ADBC way in."""
     settings = connection.settings_dict
     if connection.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi
