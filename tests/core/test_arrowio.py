@@ -4,7 +4,11 @@ SQLite file leaves the connections open on it intact."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -95,3 +99,43 @@ def test_reading_a_sqlite_file_leaves_the_write_ahead_log_of_an_open_connection_
     assert after.execute("SELECT v FROM t ORDER BY id").fetchall() == [("a",), ("b",), ("c",)]
     assert after.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     after.close()
+
+
+# Reads a SQLite file once, then waits to be interrupted, as `make demo`'s job worker does.
+READ_THEN_WAIT = """
+import sqlite3, sys, time
+import pyarrow as pa
+from tongxing.core import arrowio
+
+path = sys.argv[1]
+sqlite3.connect(path).execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+schema = pa.schema([("id", pa.int64())])
+arrowio._through_adbc(arrowio._sqlite_target(path), "SELECT id FROM t", [], schema)
+print("read", flush=True)
+try:
+    time.sleep(60)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_a_ctrl_c_after_a_sqlite_read_stops_the_process_without_a_traceback_from_its_reader(
+    tmp_path,
+):
+    # In a process group of its own, which a terminal's Ctrl-C reaches as a whole.
+    process = subprocess.Popen(
+        [sys.executable, "-c", READ_THEN_WAIT, str(tmp_path / "tongxing.sqlite3")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout.readline() == "read\n"
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+    assert (process.returncode, out, err) == (0, "interrupted\n", "")

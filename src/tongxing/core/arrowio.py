@@ -14,6 +14,7 @@ import enum
 import functools
 import multiprocessing
 import re
+import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -163,12 +164,22 @@ _SQLITE_READER: ProcessPoolExecutor | None = None
 _SQLITE_READER_LOCK = threading.Lock()
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    # A Ctrl-C reaches the whole process group, the reader with its parent: the reader
+    # died of it with a traceback on the terminal (every time `make demo` was stopped
+    # after a job had read). The parent decides when its reader stops, and stops it as
+    # it exits.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _read_in_child(target: _Adbc, sql: str, params: list) -> pa.Table:
     global _SQLITE_READER
     with _SQLITE_READER_LOCK:
         if _SQLITE_READER is None:
             _SQLITE_READER = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_leave_interrupts_to_the_parent,
             )
         reader = _SQLITE_READER
     # As plain values: a Django choice (an enum) would make the reader import its model.
