@@ -51,4 +51,5 @@ class Command(BaseCommand):
         self.stdout.write("\nCitizen portal (/portal/), same password:")
         for line in portal_login_lines():
             self.stdout.write(line)
-        self.stdout.write("\nOpen http://127.0.0.1:8000/ and sign in.")
+        # Not a fixed address: `make demo HOST=...` serves elsewhere.
+        self.stdout.write("\nSign in at the address the web server prints when it starts.")
