@@ -137,6 +137,13 @@ generated in the same process, whose peak of 1,969 MiB is the generation's): end
 9.63 s (read 4.62, rules 0.63, compare 0.31, write 4.22 s), 1.46× its floor, 155× the ORM
 loop; rules alone 0.88 s per 1 M, over the facts kept beforehand 0.21 s; the 10 M run
 7.59 s, paying exactly 10× the 1 M run.
+
+The next machine of the same kind was 2.4 times slower (10 M additions in a Python loop
+1.53-1.69 s against 0.67 s; 29 November, 16:00 UTC, nothing else running, load 1.5-2.1),
+and every figure moved with it: rules alone 1.69 s per 1 M (CPU 2.51 s), over the facts
+kept beforehand 0.44 s (0.65 s with the decisions as rows), the 10 M run 16.25 s, paying
+exactly 10× the 1 M run. A target in seconds on "2 cores" depends on which 2 cores: on
+this one not even the rules over facts derived beforehand meet 0.3 s per 1 M.
 """
 
 from __future__ import annotations
