@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from tongxing.accounts.actions import set_display_preferences
 from tongxing.accounts.forms import LoginForm
-from tongxing.accounts.roles import Capability, Role
+from tongxing.accounts.start_page import start_page
 
 DISPLAY_COOKIE = "tx_display"
 ONE_YEAR = 365 * 24 * 3600
@@ -54,13 +54,7 @@ class SignInView(auth_views.LoginView):
     authentication_form = LoginForm
 
     def get_default_redirect_url(self) -> str:
-        # Citizens have no staff overview; their start page is the portal.
-        if self.request.user.can(Capability.USE_PORTAL):
-            return resolve_url("portal:home")
-        # Providers have no registry either: they work from the services their facility gives.
-        if self.request.user.role == Role.PROVIDER:
-            return resolve_url("services:home")
-        return super().get_default_redirect_url()
+        return start_page(self.request.user)
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
         response = super().form_valid(form)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxing.accounts.roles import Capability
+from tongxing.accounts.start_page import start_page
 from tongxing.core import audit
 from tongxing.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, xlsx_file
 from tongxing.core.masking import mask_id_number
@@ -32,8 +33,8 @@ from tongxing.registry.models import (
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.can(Capability.VIEW_REGISTRY):
-        if request.user.can(Capability.VIEW_AUDIT):
-            return redirect("core:audit_log")
+        if (start := start_page(request.user)) != request.path:
+            return redirect(start)
         return render(request, "registry/no_access.html", status=403)
     return render(
         request,
