@@ -106,6 +106,12 @@ def citizen(db):
 
 
 @pytest.fixture
+def without_role(db):
+    """An account that was created but given no role yet."""
+    return cast_member("without_role", "", None)
+
+
+@pytest.fixture
 def person(village):
     """A person registered by the village worker in their own community."""
     return factories.make_person(village, name="张三")

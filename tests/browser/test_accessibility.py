@@ -276,7 +276,15 @@ CASES = [
     Case("login", None, "/accounts/login/"),
     Case("login-failed", None, "/accounts/login/", then=fail_login),
     *[Case(f"overview-{role}", role, "/") for role in ("village", "county", "city")],
-    *[Case(f"no-access-{role}", role, "/", 403) for role in ("department", "provider", "citizen")],
+    *[
+        Case(f"overview-{role}-redirect", role, "/", lands_on=start)
+        for role, start in (
+            ("department", "/indicators/"),
+            ("provider", "/services/clients/"),
+            ("citizen", "/portal/"),
+        )
+    ],
+    Case("no-access", "without_role", "/", 403),
     Case("overview-auditor-redirect", "auditor", "/", lands_on="/audit/", needs_person=True),
     Case("audit-log", "auditor", "/audit/", needs_person=True),
     # The API call log with its filters, empty (tests/browser/test_api_pages.py checks it
