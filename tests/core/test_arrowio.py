@@ -111,8 +111,9 @@ path = sys.argv[1]
 sqlite3.connect(path).execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
 schema = pa.schema([("id", pa.int64())])
 arrowio._through_adbc(arrowio._sqlite_target(path), "SELECT id FROM t", [], schema)
-print("read", flush=True)
 try:
+    # Inside the try: the interrupt may come before print returns.
+    print("read", flush=True)
     time.sleep(60)
 except KeyboardInterrupt:
     print("interrupted", flush=True)
